@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int ms__placeholder_lif;
