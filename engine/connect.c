@@ -1,2 +1,444 @@
-/* placeholder: being written */
-typedef int ms__placeholder_connect;
+/*
+ * connect — projections: connector rules and their CSR-by-source storage.
+ *
+ * Every random connector draws from streams keyed by (seed, connect,
+ * projection name "pre->post#k", unit), so a network is the same whatever
+ * order its projections were made in. Rows are ordered by (delay, target) so
+ * that synapses sharing a delay form one contiguous delay group.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+
+static int bad(ms_net *net, const char *fmt, const char *a, const char *b,
+	       double v)
+{
+	return ms__err(net, MS_EINVAL, fmt, a, b, v);
+}
+
+int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
+		   const ms_syn_spec *syn, int *proj)
+{
+	ms__pop *P, *Q;
+	ms__proj *j, **nj;
+	size_t n = 0;
+
+	if (!net || !conn || !syn)
+		return MS_EINVAL;
+	if (net->built)
+		return ms__err(net, MS_ESTATE,
+			       "projections must be made before the first run");
+	if (pre < 0 || (size_t)pre >= net->n_pops || post < 0 ||
+	    (size_t)post >= net->n_pops)
+		return ms__err(net, MS_EINVAL, "connect: no such population");
+	P = net->pops[pre];
+	Q = net->pops[post];
+	if (Q->model->is_generator)
+		return ms__err(net, MS_EINVAL,
+			       "projection %s -> %s: %s is a generator "
+			       "(model %s) and takes no input",
+			       P->name, Q->name, Q->name, Q->model->name);
+	if (!isfinite(syn->weight))
+		return bad(net, "projection %s -> %s: weight %g is not finite",
+			   P->name, Q->name, syn->weight);
+	if (!(syn->delay_ms > 0) || !isfinite(syn->delay_ms))
+		return bad(net,
+			   "projection %s -> %s: delay must be a finite time "
+			   "> 0 ms, got %g ms",
+			   P->name, Q->name, syn->delay_ms);
+	if (syn->receptor < MS_RECEPTOR_AUTO ||
+	    syn->receptor > MS_RECEPTOR_INH)
+		return ms__err(net, MS_EINVAL, "projection %s -> %s: bad "
+			       "receptor", P->name, Q->name);
+	switch (conn->rule) {
+	case MS_CONN_ALL_TO_ALL:
+		break;
+	case MS_CONN_ONE_TO_ONE:
+		if (P->n != Q->n)
+			return ms__err(net, MS_EINVAL,
+				       "projection %s -> %s: one_to_one needs "
+				       "equal sizes (%u and %u)",
+				       P->name, Q->name, P->n, Q->n);
+		break;
+	case MS_CONN_FIXED_PROB:
+		if (!(conn->p >= 0.0 && conn->p <= 1.0))
+			return bad(net,
+				   "projection %s -> %s: probability p must "
+				   "be in [0, 1], got %g",
+				   P->name, Q->name, conn->p);
+		break;
+	case MS_CONN_FIXED_INDEGREE: {
+		size_t avail = P->n - (pre == post && !conn->allow_self);
+		if (conn->k > avail)
+			return ms__err(net, MS_EINVAL,
+				       "projection %s -> %s: in-degree k = %zu "
+				       "exceeds the %zu available sources",
+				       P->name, Q->name, conn->k, avail);
+		break;
+	}
+	case MS_CONN_LIST:
+		n = conn->n;
+		if (n && (!conn->pre || !conn->post))
+			return ms__err(net, MS_EINVAL,
+				       "projection %s -> %s: list without "
+				       "pre/post arrays",
+				       P->name, Q->name);
+		for (size_t k = 0; k < n; k++) {
+			if (conn->pre[k] >= P->n || conn->post[k] >= Q->n)
+				return ms__err(
+					net, MS_EINVAL,
+					"projection %s -> %s: pair %zu (%u, "
+					"%u) is out of range (sizes %u, %u)",
+					P->name, Q->name, k, conn->pre[k],
+					conn->post[k], P->n, Q->n);
+			if (conn->weights && !isfinite(conn->weights[k]))
+				return ms__err(net, MS_EINVAL,
+					       "projection %s -> %s: weight of "
+					       "pair %zu is not finite",
+					       P->name, Q->name, k);
+			if (conn->delays_ms && (!(conn->delays_ms[k] > 0) ||
+						!isfinite(conn->delays_ms[k])))
+				return ms__err(net, MS_EINVAL,
+					       "projection %s -> %s: delay of "
+					       "pair %zu must be > 0 ms, got %g",
+					       P->name, Q->name, k,
+					       conn->delays_ms[k]);
+		}
+		break;
+	default:
+		return ms__err(net, MS_EINVAL,
+			       "projection %s -> %s: unknown connector rule %d",
+			       P->name, Q->name, (int)conn->rule);
+	}
+
+	j = calloc(1, sizeof(*j));
+	nj = realloc(net->projs, (net->n_projs + 1) * sizeof(*nj));
+	if (!j || !nj) {
+		free(j);
+		if (nj)
+			net->projs = nj;
+		return ms__err(net, MS_ENOMEM, "out of memory");
+	}
+	net->projs = nj;
+	j->pre = pre;
+	j->post = post;
+	j->conn = *conn;
+	j->syn = *syn;
+	j->conn.pre = j->conn.post = NULL;
+	j->conn.weights = j->conn.delays_ms = NULL;
+	if (conn->rule == MS_CONN_LIST && n) {
+		j->l_pre = malloc(n * sizeof(uint32_t));
+		j->l_post = malloc(n * sizeof(uint32_t));
+		j->l_w = conn->weights ? malloc(n * sizeof(double)) : NULL;
+		j->l_d = conn->delays_ms ? malloc(n * sizeof(double)) : NULL;
+		if (!j->l_pre || !j->l_post || (conn->weights && !j->l_w) ||
+		    (conn->delays_ms && !j->l_d)) {
+			free(j->l_pre);
+			free(j->l_post);
+			free(j->l_w);
+			free(j->l_d);
+			free(j);
+			return ms__err(net, MS_ENOMEM, "out of memory");
+		}
+		memcpy(j->l_pre, conn->pre, n * sizeof(uint32_t));
+		memcpy(j->l_post, conn->post, n * sizeof(uint32_t));
+		if (j->l_w)
+			memcpy(j->l_w, conn->weights, n * sizeof(double));
+		if (j->l_d)
+			memcpy(j->l_d, conn->delays_ms, n * sizeof(double));
+	}
+	net->projs[net->n_projs++] = j;
+	if (proj)
+		*proj = (int)(net->n_projs - 1);
+	return MS_OK;
+}
+
+/* A growable list of (pre, post, weight, delay) made by a connector. */
+typedef struct edges {
+	uint32_t *pre, *post;
+	double *w, *d;
+	size_t n, cap;
+} edges;
+
+static int edge_add(edges *e, uint32_t a, uint32_t b, double w, double d)
+{
+	if (e->n == e->cap) {
+		size_t c = e->cap ? 2 * e->cap : 1024;
+		uint32_t *np = realloc(e->pre, c * sizeof(uint32_t));
+		uint32_t *nq;
+		double *nw, *nd;
+		if (np)
+			e->pre = np;
+		nq = realloc(e->post, c * sizeof(uint32_t));
+		if (nq)
+			e->post = nq;
+		nw = realloc(e->w, c * sizeof(double));
+		if (nw)
+			e->w = nw;
+		nd = realloc(e->d, c * sizeof(double));
+		if (nd)
+			e->d = nd;
+		if (!np || !nq || !nw || !nd)
+			return MS_ENOMEM;
+		e->cap = c;
+	}
+	e->pre[e->n] = a;
+	e->post[e->n] = b;
+	e->w[e->n] = w;
+	e->d[e->n] = d;
+	e->n++;
+	return MS_OK;
+}
+
+static void edges_free(edges *e)
+{
+	free(e->pre);
+	free(e->post);
+	free(e->w);
+	free(e->d);
+}
+
+/* Stream name of projection k: "pre->post#m", m counting earlier
+ * projections between the same two populations. */
+static uint32_t proj_owner(const ms_net *net, int k)
+{
+	const ms__proj *j = net->projs[k];
+	char key[3 * MS__NAME_MAX];
+	int m = 0;
+
+	for (int q = 0; q < k; q++)
+		if (net->projs[q]->pre == j->pre &&
+		    net->projs[q]->post == j->post)
+			m++;
+	snprintf(key, sizeof(key), "%s->%s#%d", net->pops[j->pre]->name,
+		 net->pops[j->post]->name, m);
+	return ms__rng_owner(key);
+}
+
+static int gen_fixed_prob(const ms_net *net, const ms__proj *j,
+			  uint32_t owner, edges *e)
+{
+	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
+	int no_self = j->pre == j->post && !j->conn.allow_self;
+	double p = j->conn.p, log_q = log1p(-p);
+
+	if (p == 0.0)
+		return MS_OK;
+	for (uint32_t i = 0; i < P->n; i++) {
+		ms__rng r;
+		double pos = -1.0;
+		ms__rng_init(&r, net->seed, MS__RNG_CONNECT, owner, i);
+		for (;;) {
+			/* Geometric gaps between successes: exactly
+			 * Bernoulli(p) per pair, in O(successes). */
+			double gap = p == 1.0 ? 0.0
+					      : floor(log1p(-ms__rng_uniform(
+							      &r)) /
+						      log_q);
+			pos += 1.0 + gap;
+			if (pos >= (double)Q->n)
+				break;
+			if (no_self && (uint32_t)pos == i)
+				continue;
+			if (edge_add(e, i, (uint32_t)pos, j->syn.weight,
+				     j->syn.delay_ms))
+				return MS_ENOMEM;
+		}
+	}
+	return MS_OK;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int gen_fixed_indegree(const ms_net *net, const ms__proj *j,
+			      uint32_t owner, edges *e)
+{
+	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
+	int no_self = j->pre == j->post && !j->conn.allow_self;
+	size_t k = j->conn.k;
+	uint32_t *pick = malloc((k ? k : 1) * sizeof(uint32_t));
+
+	if (!pick)
+		return MS_ENOMEM;
+	for (uint32_t t = 0; t < Q->n; t++) {
+		uint32_t avail = P->n - (no_self ? 1 : 0);
+		ms__rng r;
+		size_t m = 0;
+		ms__rng_init(&r, net->seed, MS__RNG_CONNECT, owner, t);
+		/* Floyd's algorithm: k distinct values of [0, avail). */
+		for (uint32_t v = avail - (uint32_t)k; v < avail; v++) {
+			uint32_t x = (uint32_t)ms__rng_below(&r, v + 1);
+			int seen = 0;
+			for (size_t q = 0; q < m && !seen; q++)
+				seen = pick[q] == x;
+			pick[m++] = seen ? v : x;
+		}
+		qsort(pick, m, sizeof(uint32_t), u32_cmp);
+		for (size_t q = 0; q < m; q++) {
+			/* Skip the target itself by shifting the range. */
+			uint32_t src = pick[q] + (no_self && pick[q] >= t);
+			if (edge_add(e, src, t, j->syn.weight,
+				     j->syn.delay_ms)) {
+				free(pick);
+				return MS_ENOMEM;
+			}
+		}
+	}
+	free(pick);
+	return MS_OK;
+}
+
+static int generate(const ms_net *net, const ms__proj *j, uint32_t owner,
+		    edges *e)
+{
+	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
+	int no_self = j->pre == j->post && !j->conn.allow_self;
+
+	switch (j->conn.rule) {
+	case MS_CONN_ALL_TO_ALL:
+		for (uint32_t i = 0; i < P->n; i++)
+			for (uint32_t t = 0; t < Q->n; t++)
+				if (!(no_self && i == t) &&
+				    edge_add(e, i, t, j->syn.weight,
+					     j->syn.delay_ms))
+					return MS_ENOMEM;
+		return MS_OK;
+	case MS_CONN_ONE_TO_ONE:
+		for (uint32_t i = 0; i < P->n; i++)
+			if (edge_add(e, i, i, j->syn.weight, j->syn.delay_ms))
+				return MS_ENOMEM;
+		return MS_OK;
+	case MS_CONN_FIXED_PROB:
+		return gen_fixed_prob(net, j, owner, e);
+	case MS_CONN_FIXED_INDEGREE:
+		return gen_fixed_indegree(net, j, owner, e);
+	case MS_CONN_LIST:
+		for (size_t k = 0; k < j->conn.n; k++)
+			if (edge_add(e, j->l_pre[k], j->l_post[k],
+				     j->l_w ? j->l_w[k] : j->syn.weight,
+				     j->l_d ? j->l_d[k] : j->syn.delay_ms))
+				return MS_ENOMEM;
+		return MS_OK;
+	}
+	return MS_EINVAL;
+}
+
+/* Order inside a row: delay, then target, then input order (stable). */
+typedef struct rowent {
+	double d;
+	uint32_t post;
+	uint64_t idx;
+} rowent;
+
+static int rowent_cmp(const void *a, const void *b)
+{
+	const rowent *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	if (x->post != y->post)
+		return x->post < y->post ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+int ms__connect_build(ms_net *net, int k)
+{
+	ms__proj *j = net->projs[k];
+	const ms__pop *P = net->pops[j->pre];
+	edges e = {0};
+	uint64_t *fill = NULL;
+	rowent *tmp = NULL;
+	int rc;
+
+	rc = generate(net, j, proj_owner(net, k), &e);
+	if (rc)
+		goto fail;
+	rc = MS_ENOMEM;
+	j->n = e.n;
+	j->row = calloc((size_t)P->n + 1, sizeof(uint64_t));
+	fill = malloc(((size_t)P->n + 1) * sizeof(uint64_t));
+	j->target = malloc((e.n ? e.n : 1) * sizeof(uint32_t));
+	j->weight = malloc((e.n ? e.n : 1) * sizeof(double));
+	j->delay = malloc((e.n ? e.n : 1) * sizeof(double));
+	j->receptor = malloc(e.n ? e.n : 1);
+	tmp = malloc((e.n ? e.n : 1) * sizeof(rowent));
+	if (!j->row || !fill || !j->target || !j->weight || !j->delay ||
+	    !j->receptor || !tmp)
+		goto fail;
+	for (size_t s = 0; s < e.n; s++)
+		j->row[e.pre[s] + 1]++;
+	for (uint32_t i = 0; i < P->n; i++)
+		j->row[i + 1] += j->row[i];
+	memcpy(fill, j->row, ((size_t)P->n + 1) * sizeof(uint64_t));
+	for (size_t s = 0; s < e.n; s++) {
+		uint64_t at = fill[e.pre[s]]++;
+		tmp[at] = (rowent){e.d[s], e.post[s], s};
+	}
+	for (uint32_t i = 0; i < P->n; i++) {
+		uint64_t a = j->row[i], b = j->row[i + 1];
+		if (b - a > 1)
+			qsort(tmp + a, b - a, sizeof(rowent), rowent_cmp);
+	}
+	for (size_t s = 0; s < e.n; s++) {
+		double w = e.w[tmp[s].idx];
+		j->target[s] = tmp[s].post;
+		j->weight[s] = w;
+		j->delay[s] = tmp[s].d;
+		j->receptor[s] = j->syn.receptor != MS_RECEPTOR_AUTO
+					 ? (uint8_t)j->syn.receptor
+				 : w >= 0.0 ? MS_RECEPTOR_EXC
+					    : MS_RECEPTOR_INH;
+	}
+	rc = MS_OK;
+fail:
+	free(tmp);
+	free(fill);
+	edges_free(&e);
+	if (rc)
+		return ms__err(net, rc, "building projection %s -> %s: %s",
+			       P->name, net->pops[j->post]->name,
+			       ms_strerror(rc));
+	return MS_OK;
+}
+
+size_t ms_net_projection_count(const ms_net *net)
+{
+	return net->n_projs;
+}
+
+size_t ms_net_projection_size(const ms_net *net, int proj)
+{
+	if (proj < 0 || (size_t)proj >= net->n_projs || !net->built)
+		return 0;
+	return net->projs[proj]->n;
+}
+
+int ms_net_projection_get(const ms_net *net, int proj, uint32_t *pre,
+			  uint32_t *post, double *weight, double *delay_ms)
+{
+	const ms__proj *j;
+
+	if (!net || proj < 0 || (size_t)proj >= net->n_projs)
+		return MS_EINVAL;
+	if (!net->built)
+		return MS_ESTATE;
+	j = net->projs[proj];
+	for (uint32_t i = 0; i < net->pops[j->pre]->n; i++) {
+		for (uint64_t s = j->row[i]; s < j->row[i + 1]; s++) {
+			if (pre)
+				pre[s] = i;
+			if (post)
+				post[s] = j->target[s];
+			if (weight)
+				weight[s] = j->weight[s];
+			if (delay_ms)
+				delay_ms[s] = j->delay[s];
+		}
+	}
+	return MS_OK;
+}
