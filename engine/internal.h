@@ -48,6 +48,8 @@ typedef struct ms__pop ms__pop;
  * add_current(p, i, t, dI_pA): settle to t, then step the injected current.
  * bound(p, i, t): a time >= t before which unit i certainly does not fire
  *     (given no input); INFINITY when it never will. Called after settle(t).
+ * check(p, i, t): settle(t) then bound(t) in one call (optional; models
+ *     can share the work of the two).
  * peek(p, i, t, var): value of state variable var at t, after settle(t).
  * set_var(p, i, var, value): initial value before the first run.
  */
@@ -69,6 +71,7 @@ typedef struct ms__model {
 			double w, int clear);
 	void (*add_current)(ms__pop *p, uint32_t i, double t, double dI_pA);
 	double (*bound)(ms__pop *p, uint32_t i, double t);
+	double (*check)(ms__pop *p, uint32_t i, double t);
 	double (*peek)(ms__pop *p, uint32_t i, double t, int var);
 	void (*set_var)(ms__pop *p, uint32_t i, int var, double value);
 } ms__model;

@@ -1096,8 +1096,12 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 		if (p->chk_win[i] != w)
 			continue;
 		p->chk_win[i] = MS__NO_WINDOW;
-		p->model->settle(p, i, t_end);
-		ms__register_check(p, i, p->model->bound(p, i, t_end));
+		if (p->model->check) {
+			ms__register_check(p, i, p->model->check(p, i, t_end));
+		} else {
+			p->model->settle(p, i, t_end);
+			ms__register_check(p, i, p->model->bound(p, i, t_end));
+		}
 	}
 	/* Checks registered while settling (only when t_end stops short of
 	 * the window's end) stay for the rest of the window. */

@@ -416,7 +416,20 @@ static double lif_input(ms__pop *p, uint32_t i, double t, int receptor,
 	 * all later times, so the registered bound stays valid. */
 	if (w <= 0.0)
 		return INFINITY;
-	return lif_bound(p, i, t);
+	if (L->nsyn == 0 || t < L->tref_end[i])
+		return lif_bound(p, i, t);
+	/* The state was just moved to t: bound from it directly. */
+	{
+		double v = L->V[i], U;
+		if (v >= L->th)
+			return t;
+		U = maxd(0.0, L->E_L + L->Ie_mV + L->Iext_mV[i] - v);
+		for (int k = 0; k < L->nsyn; k++) {
+			double y = L->y[k][i];
+			U += y >= 0.0 ? y : -y * L->peak_g[k];
+		}
+		return t + (L->th - v) * L->tau_m / U;
+	}
 }
 
 static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
@@ -435,12 +448,29 @@ static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
  * and 0 <= g_k <= peak_g, 0 < e^{-s/tau_k} <= 1 bound the slope by U for
  * all s >= 0; V cannot reach V_th before (V_th - V(t)) / U.
  */
+/* The slope bound U above, from the values at offset tr->s; v = V there. */
+static double bound_from(const lif *L, const start *st, const traj *tr,
+			 double v, double t)
+{
+	double U;
+
+	if (v >= L->th)
+		return t;
+	U = maxd(0.0, st->Vb - v);
+	for (int k = 0; k < L->nsyn; k++) {
+		double y = st->y[k] * tr->E[k];
+		U += y >= 0.0 ? y : -y * L->peak_g[k];
+	}
+	if (U <= 0.0)
+		return INFINITY;
+	return t + (L->th - v) * L->tau_m / U;
+}
+
 static double lif_bound(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
 	start st;
 	traj tr;
-	double v, U;
 
 	free_start(L, i, &st);
 	if (t < st.ts)
@@ -451,17 +481,29 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 		eval_zero(L, &tr);
 	else
 		eval_at(L, t - st.ts, &tr);
-	v = v_at(L, &st, &tr);
-	if (v >= L->th)
-		return t;
-	U = maxd(0.0, st.Vb - v);
-	for (int k = 0; k < L->nsyn; k++) {
-		double y = st.y[k] * tr.E[k];
-		U += y >= 0.0 ? y : -y * L->peak_g[k];
+	return bound_from(L, &st, &tr, v_at(L, &st, &tr), t);
+}
+
+/* Settle to t and bound the next spike, evaluating the trajectory at t
+ * once in the common case where no crossing is possible before t. */
+static double lif_check(ms__pop *p, uint32_t i, double t)
+{
+	lif *L = p->state;
+	start st;
+	traj tr;
+	double v;
+
+	if (L->nsyn && isnan(L->tc[i])) {
+		free_start(L, i, &st);
+		if (t < st.ts)
+			return st.ts;
+		eval_at(L, t - st.ts, &tr);
+		v = v_at(L, &st, &tr);
+		if (clear_until(L, &st, &tr, v))
+			return bound_from(L, &st, &tr, v, t);
 	}
-	if (U <= 0.0)
-		return INFINITY;
-	return t + (L->th - v) * L->tau_m / U;
+	run_to(p, i, t, 0);
+	return lif_bound(p, i, t);
 }
 
 static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
@@ -604,6 +646,7 @@ const ms__model ms__lif_delta_model = {
 	.input = lif_input,
 	.add_current = lif_add_current,
 	.bound = lif_bound,
+	.check = lif_check,
 	.peek = lif_peek,
 	.set_var = lif_set_var,
 };
@@ -621,6 +664,7 @@ const ms__model ms__lif_exp_model = {
 	.input = lif_input,
 	.add_current = lif_add_current,
 	.bound = lif_bound,
+	.check = lif_check,
 	.peek = lif_peek,
 	.set_var = lif_set_var,
 };
