@@ -379,7 +379,9 @@ int ms__connect_build(ms_net *net, int k)
 		uint64_t at = fill[e.pre[s]]++;
 		tmp[at] = (rowent){e.d[s], e.post[s], s};
 	}
-	for (uint32_t i = 0; i < P->n; i++) {
+	/* Generated rows come out ordered by target with one delay; only
+	 * explicit lists can be out of order. */
+	for (uint32_t i = 0; j->conn.rule == MS_CONN_LIST && i < P->n; i++) {
 		uint64_t a = j->row[i], b = j->row[i + 1];
 		if (b - a > 1)
 			qsort(tmp + a, b - a, sizeof(rowent), rowent_cmp);

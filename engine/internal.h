@@ -29,6 +29,7 @@
 #define MS__NO_WINDOW INT64_MAX
 
 typedef struct ms__pop ms__pop;
+typedef struct ms__proj ms__proj;
 
 /*
  * A neuron or generator model. Dynamics are per unit; every time argument is
@@ -38,13 +39,12 @@ typedef struct ms__pop ms__pop;
  *     in order, assuming no input arrives before t. May leave the state at
  *     any time <= t; must not change the trajectory (results must not depend
  *     on how often settle is called).
- * input(p, i, t, receptor, w, clear): settle to t, then apply a synaptic
- *     input of weight w (model weight unit) arriving at t. clear != 0 means
- *     the engine knows the unit cannot fire before t (its registered check
- *     lies beyond the current window), so settling is a plain advance.
- *     Returns a lower bound of the next spike as bound() would, or INFINITY
- *     when the input cannot make the next spike earlier (e.g. inhibition),
- *     in which case the registered check stays as it is.
+ * deliver(p, t, j, s0, n): the inputs of synapses s0 .. s0+n-1 of
+ *     projection j, all arriving at t: for each target, settle to t, apply
+ *     the weight, and register a check for the new bound where the input
+ *     can make the next spike earlier (ms__register_check). A unit whose
+ *     registered check lies beyond the current window (chk_win[i] >
+ *     net->win) cannot fire before t, so settling it is a plain advance.
  * add_current(p, i, t, dI_pA): settle to t, then step the injected current.
  * bound(p, i, t): a time >= t before which unit i certainly does not fire
  *     (given no input); INFINITY when it never will. Called after settle(t).
@@ -67,8 +67,8 @@ typedef struct ms__model {
 	void (*destroy)(ms__pop *p);
 
 	void (*settle)(ms__pop *p, uint32_t i, double t);
-	double (*input)(ms__pop *p, uint32_t i, double t, int receptor,
-			double w, int clear);
+	void (*deliver)(ms__pop *p, double t, const ms__proj *j,
+			uint64_t s0, uint32_t n);
 	void (*add_current)(ms__pop *p, uint32_t i, double t, double dI_pA);
 	double (*bound)(ms__pop *p, uint32_t i, double t);
 	double (*check)(ms__pop *p, uint32_t i, double t);
@@ -111,7 +111,7 @@ struct ms__pop {
 	uint64_t n_spikes;
 };
 
-typedef struct ms__proj {
+struct ms__proj {
 	int pre, post;
 	size_t n;          /* synapses */
 	uint64_t *row;     /* CSR offsets by source, pre->n + 1 */
@@ -124,7 +124,7 @@ typedef struct ms__proj {
 	ms_syn_spec syn;
 	uint32_t *l_pre, *l_post;
 	double *l_w, *l_d;
-} ms__proj;
+};
 
 typedef struct ms__current {
 	int pop;
@@ -198,9 +198,25 @@ int ms__err(ms_net *net, int code, const char *fmt, ...)
 /* Called by models for each spike, in time order per unit. */
 void ms__emit_spike(ms__pop *p, uint32_t i, double t);
 
+void ms__register_push(ms__pop *p, uint32_t i, int64_t w);
+
 /* Register that unit i must be settled no later than the window holding
- * t_lb (a certified lower bound of its next spike). */
-void ms__register_check(ms__pop *p, uint32_t i, double t_lb);
+ * t_lb (a certified lower bound of its next spike). Only an earlier window
+ * than the one registered makes a new queue entry; the later entry then
+ * goes stale and is skipped. */
+static inline void ms__register_check(ms__pop *p, uint32_t i, double t_lb)
+{
+	ms_net *net = p->net;
+	int64_t w;
+
+	if (!(t_lb < INFINITY))
+		return;
+	w = ms__queue_win(&net->q, t_lb);
+	if (w < net->win)
+		w = net->win;
+	if (p->chk_win[i] > w)
+		ms__register_push(p, i, w);
+}
 
 /* Build the CSR of one projection (engine/connect.c). */
 int ms__connect_build(ms_net *net, int proj_index);

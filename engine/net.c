@@ -746,22 +746,11 @@ void ms_net_stats(const ms_net *net, ms_stats *st)
 	st->min_delay_ms = net->D;
 }
 
-void ms__register_check(ms__pop *p, uint32_t i, double t_lb)
+void ms__register_push(ms__pop *p, uint32_t i, int64_t w)
 {
-	ms_net *net = p->net;
-	int64_t w, cur;
-
-	if (!(t_lb < INFINITY))
-		return;
-	w = ms__queue_win(&net->q, t_lb);
-	if (w < net->win)
-		w = net->win;
-	cur = p->chk_win[i];
-	if (cur <= w)
-		return;
 	p->chk_win[i] = w;
-	if (ms__queue_push_check(&net->q, w, (uint64_t)p->index << 32 | i))
-		net->emit_failed = 1;
+	if (ms__queue_push_check(&p->net->q, w, (uint64_t)p->index << 32 | i))
+		p->net->emit_failed = 1;
 }
 
 void ms__emit_spike(ms__pop *p, uint32_t i, double t)
@@ -1012,15 +1001,8 @@ static void deliver(ms_net *net, const ms__dev *ev)
 {
 	const ms__proj *j = net->projs[ev->proj];
 	ms__pop *post = net->pops[j->post];
-	const ms__model *m = post->model;
-	uint64_t end = ev->s0 + ev->n;
 
-	for (uint64_t s = ev->s0; s < end; s++) {
-		uint32_t i = j->target[s];
-		double lb = m->input(post, i, ev->t, j->receptor[s],
-				     j->weight[s], post->chk_win[i] > net->win);
-		ms__register_check(post, i, lb);
-	}
+	post->model->deliver(post, ev->t, j, ev->s0, ev->n);
 	net->st.syn_events += ev->n;
 	net->st.deliveries++;
 }
@@ -1107,7 +1089,8 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 	 * the window's end) stay for the rest of the window. */
 	b = ms__queue_bucket(&net->q, w);
 	keep = b->nchk - n0;
-	memmove(b->chk, b->chk + n0, keep * sizeof(*b->chk));
+	if (keep)
+		memmove(b->chk, b->chk + n0, keep * sizeof(*b->chk));
 	b->nchk = keep;
 	net->q.pending -= n0;
 

@@ -36,24 +36,6 @@ void ms__queue_free(ms__queue *q)
 	memset(q, 0, sizeof(*q));
 }
 
-double ms__queue_win_start(const ms__queue *q, int64_t w)
-{
-	return (double)w * q->D;
-}
-
-int64_t ms__queue_win(const ms__queue *q, double t)
-{
-	int64_t w = (int64_t)(t * q->inv_D);
-
-	/* The division may round across a boundary; settle on the window
-	 * whose computed start and end really enclose t. */
-	while (w > 0 && t < ms__queue_win_start(q, w))
-		w--;
-	while (t >= ms__queue_win_start(q, w + 1))
-		w++;
-	return w;
-}
-
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 16;

@@ -52,10 +52,23 @@ typedef struct ms__queue {
 int ms__queue_init(ms__queue *q, double D, size_t nb);
 void ms__queue_free(ms__queue *q);
 
-/* Window index of time t: w with w*D <= t < (w+1)*D, exact for the
- * doubles w*D. */
-int64_t ms__queue_win(const ms__queue *q, double t);
-double ms__queue_win_start(const ms__queue *q, int64_t w);
+static inline double ms__queue_win_start(const ms__queue *q, int64_t w)
+{
+	return (double)w * q->D;
+}
+
+/* Window index of time t >= 0: w with w*D <= t < (w+1)*D, exact for the
+ * doubles w*D (the division may round across a boundary; correct it). */
+static inline int64_t ms__queue_win(const ms__queue *q, double t)
+{
+	int64_t w = (int64_t)(t * q->inv_D);
+
+	while (w > 0 && t < ms__queue_win_start(q, w))
+		w--;
+	while (t >= ms__queue_win_start(q, w + 1))
+		w++;
+	return w;
+}
 
 /* Add a delivery into the window of its time, or into min_w if that is
  * later (a time that rounds onto a window boundary from below). */

@@ -60,16 +60,44 @@ static const ms_var_info lif_vars[] = {
 	{"I_syn_i", MS_DIM_CURRENT, "inhibitory synaptic current"},
 };
 
+/* One unit's state, at its own time t0 (one cache line and a bit). */
+typedef struct lifn {
+	double V;        /* membrane potential at t0 (V_reset if refractory) */
+	double y[2];     /* synaptic currents at t0, as R I_syn (mV) */
+	double t0;
+	double tref_end; /* end of the refractory period */
+	double Iext_mV;  /* R times the injected current */
+	double tc;       /* cached next crossing; NaN: not computed */
+	double F[3];     /* e^{(t0 - T)/tau} for tau_m, tau_syn_e, tau_syn_i */
+	int64_t ep;      /* epoch of t0; T = ep * epoch_ms */
+} lifn;
+
+/*
+ * Decay factors shared by every unit touched at the same time t: with
+ * G = e^{-(t - T)/tau} and a unit's F = e^{(t0 - T)/tau} (same epoch T),
+ * e^{-(t - t0)/tau} = G F costs a multiplication instead of an exponential.
+ * Epochs bound t - T so that neither factor overflows; a unit last updated
+ * in another epoch falls back to the exponential. Which of the two forms is
+ * used depends only on t0 and t, never on the order of processing.
+ */
+typedef struct fac {
+	double t;
+	int64_t ep;
+	double G[3], F[3];
+} fac;
+
 typedef struct lif {
 	int nsyn;             /* 0 (delta) or 2 (exp) */
 	double tau_m, inv_tau_m, R, E_L, th, Vr, t_ref, Ie_mV;
 	double tau[2], inv_tau[2], coef[2], delta[2];
 	int degen[2];         /* tau_k close to tau_m: use the phi form */
-	int pow_n[2];         /* tau_m / tau_k when a small integer, else 0 */
+	int plain;            /* two synapse kernels, neither degenerate */
 	double peak_s[2];     /* argmax of g_k */
 	double peak_g[2];     /* max of g_k */
-
-	double *V, *y[2], *t0, *tref_end, *Iext_mV, *tc;
+	double inv3[3];       /* 1/tau_m, 1/tau_e, 1/tau_i */
+	double epoch_ms, inv_epoch;
+	fac cache;
+	lifn *n;
 } lif;
 
 /* Values of the kernels at offset s. */
@@ -87,15 +115,33 @@ static inline double mind(double a, double b)
 	return a < b ? a : b;
 }
 
-/* e^{-s/tau_k} as a power of e^{-s/tau_m} when tau_m/tau_k = n: one
- * exponential serves every term (Brette 2007 uses the same identity). */
-static inline double pow_int(double x, int n)
+static const fac *factors(lif *L, double t)
 {
-	double r = x;
+	fac *c = &L->cache;
 
-	while (--n > 0)
-		r *= x;
-	return r;
+	if (t != c->t) {
+		c->t = t;
+		c->ep = (int64_t)floor(t * L->inv_epoch);
+		for (int k = 0; k <= L->nsyn; k++) {
+			double x = (t - (double)c->ep * L->epoch_ms) * L->inv3[k];
+			c->G[k] = exp(-x);
+			c->F[k] = exp(x);
+		}
+	}
+	return c;
+}
+
+/* g_k(s) from e^{-s/tau_m} and e^{-s/tau_k}. */
+static inline double kernel(const lif *L, int k, double s, double Em,
+			    double Ek)
+{
+	double x, phi;
+
+	if (!L->degen[k])
+		return L->coef[k] * (Ek - Em);
+	x = -s * L->delta[k];
+	phi = x == 0.0 ? 1.0 : expm1(x) / x;
+	return s * L->inv_tau_m * Em * phi;
 }
 
 static void eval_at(const lif *L, double s, traj *tr)
@@ -103,15 +149,9 @@ static void eval_at(const lif *L, double s, traj *tr)
 	tr->s = s;
 	tr->Em = exp(-s * L->inv_tau_m);
 	for (int k = 0; k < L->nsyn; k++) {
-		tr->E[k] = L->pow_n[k] ? pow_int(tr->Em, L->pow_n[k])
-				       : exp(-s * L->inv_tau[k]);
-		if (!L->degen[k]) {
-			tr->g[k] = L->coef[k] * (tr->E[k] - tr->Em);
-		} else {
-			double x = -s * L->delta[k];
-			double phi = x == 0.0 ? 1.0 : expm1(x) / x;
-			tr->g[k] = s * L->inv_tau_m * tr->Em * phi;
-		}
+		tr->E[k] = L->tau[k] == L->tau_m ? tr->Em
+						 : exp(-s * L->inv_tau[k]);
+		tr->g[k] = kernel(L, k, s, tr->Em, tr->E[k]);
 	}
 }
 
@@ -125,28 +165,64 @@ static void eval_zero(const lif *L, traj *tr)
 	}
 }
 
-/* Start of free evolution of unit i: the state at the later of its own time
+/* The kernels from unit n's own time to t, with shared factors when the
+ * unit's epoch matches. */
+static inline void eval_unit(const lif *L, const lifn *n, const fac *g, traj *tr)
+{
+	double s = g->t - n->t0;
+
+	if (n->ep != g->ep) {
+		eval_at(L, s, tr);
+		return;
+	}
+	tr->s = s;
+	tr->Em = g->G[0] * n->F[0];
+	if (L->plain) {
+		tr->E[0] = g->G[1] * n->F[1];
+		tr->E[1] = g->G[2] * n->F[2];
+		tr->g[0] = L->coef[0] * (tr->E[0] - tr->Em);
+		tr->g[1] = L->coef[1] * (tr->E[1] - tr->Em);
+		return;
+	}
+	for (int k = 0; k < L->nsyn; k++) {
+		tr->E[k] = g->G[k + 1] * n->F[k + 1];
+		tr->g[k] = kernel(L, k, s, tr->Em, tr->E[k]);
+	}
+}
+
+/* Start of free evolution of a unit: the state at the later of its own time
  * and the end of its refractory period. */
 typedef struct start {
 	double ts, V, y[2], Vb;
+	int own;              /* ts is the unit's own time t0 */
 } start;
 
-static void free_start(const lif *L, uint32_t i, start *st)
+static void free_start(const lif *L, const lifn *n, start *st)
 {
-	double t0 = L->t0[i];
-
-	st->Vb = L->E_L + L->Ie_mV + L->Iext_mV[i];
-	if (t0 >= L->tref_end[i]) {
-		st->ts = t0;
-		st->V = L->V[i];
+	st->Vb = L->E_L + L->Ie_mV + n->Iext_mV;
+	if (n->t0 >= n->tref_end) {
+		st->ts = n->t0;
+		st->V = n->V;
 		for (int k = 0; k < L->nsyn; k++)
-			st->y[k] = L->y[k][i];
+			st->y[k] = n->y[k];
+		st->own = 1;
 		return;
 	}
-	st->ts = L->tref_end[i];
+	st->ts = n->tref_end;
 	st->V = L->Vr;
 	for (int k = 0; k < L->nsyn; k++)
-		st->y[k] = L->y[k][i] * exp(-(st->ts - t0) * L->inv_tau[k]);
+		st->y[k] = n->y[k] * exp(-(st->ts - n->t0) * L->inv_tau[k]);
+	st->own = 0;
+}
+
+/* Kernels from the free start to t (t > st->ts). */
+static void eval_from(lif *L, const lifn *n, const start *st, double t,
+		      traj *tr)
+{
+	if (st->own)
+		eval_unit(L, n, factors(L, t), tr);
+	else
+		eval_at(L, t - st->ts, tr);
 }
 
 static double v_at(const lif *L, const start *st, const traj *tr)
@@ -296,24 +372,44 @@ static double first_crossing(const lif *L, const start *st)
 	}
 }
 
-/* Cached absolute time of the next crossing of unit i. */
-static double crossing(lif *L, uint32_t i, const start *st)
+/* Cached absolute time of the next crossing of unit n. */
+static double crossing(lifn *n, const lif *L, const start *st)
 {
-	if (isnan(L->tc[i]))
-		L->tc[i] = st->ts + first_crossing(L, st);
-	return L->tc[i];
+	if (isnan(n->tc))
+		n->tc = st->ts + first_crossing(L, st);
+	return n->tc;
+}
+
+/* Set the state of n to (V, y) at time t, with its factors: the shared
+ * ones when they are for t, else its own (a spike time, say), leaving the
+ * shared cache to the many units that will ask for it. */
+static void set_state(lif *L, lifn *n, double t, double V, const double *y)
+{
+	n->V = V;
+	for (int k = 0; k < L->nsyn; k++)
+		n->y[k] = y[k];
+	n->t0 = t;
+	if (t == L->cache.t) {
+		n->ep = L->cache.ep;
+		for (int k = 0; k <= L->nsyn; k++)
+			n->F[k] = L->cache.F[k];
+		return;
+	}
+	n->ep = (int64_t)floor(t * L->inv_epoch);
+	for (int k = 0; k <= L->nsyn; k++)
+		n->F[k] = exp((t - (double)n->ep * L->epoch_ms) * L->inv3[k]);
 }
 
 static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 {
-	double t0 = L->t0[i];
+	lifn *n = &L->n[i];
+	double y[2];
 
 	for (int k = 0; k < L->nsyn; k++)
-		L->y[k][i] *= exp(-(tc - t0) * L->inv_tau[k]);
-	L->V[i] = L->Vr;
-	L->t0[i] = tc;
-	L->tref_end[i] = tc + L->t_ref;
-	L->tc[i] = NAN;
+		y[k] = n->y[k] * exp(-(tc - n->t0) * L->inv_tau[k]);
+	set_state(L, n, tc, L->Vr, y);
+	n->tref_end = tc + L->t_ref;
+	n->tc = NAN;
 	ms__emit_spike(p, i, tc);
 }
 
@@ -333,40 +429,39 @@ static int clear_until(const lif *L, const start *st, const traj *tr,
 static void run_to(ms__pop *p, uint32_t i, double t, int commit)
 {
 	lif *L = p->state;
+	lifn *n = &L->n[i];
 	start st;
 	traj tr;
-	double v;
+	double v, y[2];
 
 	for (;;) {
-		double tc = L->tc[i];
-		if (!isnan(tc) && tc < t) {
-			fire(p, L, i, tc);
+		if (!isnan(n->tc) && n->tc < t) {
+			fire(p, L, i, n->tc);
 			continue;
 		}
-		free_start(L, i, &st);
+		free_start(L, n, &st);
 		if (t <= st.ts) {
 			if (commit) {
 				for (int k = 0; k < L->nsyn; k++)
-					L->y[k][i] *= exp(-(t - L->t0[i]) *
-							  L->inv_tau[k]);
-				L->t0[i] = t;
+					y[k] = n->y[k] * exp(-(t - n->t0) *
+							     L->inv_tau[k]);
+				set_state(L, n, t, n->V, y);
 			}
 			return;
 		}
-		eval_at(L, t - st.ts, &tr);
+		eval_from(L, n, &st, t, &tr);
 		v = v_at(L, &st, &tr);
-		if (isnan(tc) && !clear_until(L, &st, &tr, v)) {
-			if (crossing(L, i, &st) < t)
+		if (isnan(n->tc) && !clear_until(L, &st, &tr, v)) {
+			if (crossing(n, L, &st) < t)
 				continue;
 		}
 		break;
 	}
 	if (!commit)
 		return;
-	L->V[i] = v;
 	for (int k = 0; k < L->nsyn; k++)
-		L->y[k][i] = st.y[k] * tr.E[k];
-	L->t0[i] = t;
+		y[k] = st.y[k] * tr.E[k];
+	set_state(L, n, t, v, y);
 }
 
 static void lif_settle(ms__pop *p, uint32_t i, double t)
@@ -374,113 +469,69 @@ static void lif_settle(ms__pop *p, uint32_t i, double t)
 	run_to(p, i, t, 0);
 }
 
-/* Move unit i to t, known to be free of crossings before t. */
-static void advance(lif *L, uint32_t i, double t)
-{
-	start st;
-	traj tr;
-
-	free_start(L, i, &st);
-	if (t <= st.ts) {
-		for (int k = 0; k < L->nsyn; k++)
-			L->y[k][i] *= exp(-(t - L->t0[i]) * L->inv_tau[k]);
-	} else {
-		eval_at(L, t - st.ts, &tr);
-		L->V[i] = v_at(L, &st, &tr);
-		for (int k = 0; k < L->nsyn; k++)
-			L->y[k][i] = st.y[k] * tr.E[k];
-	}
-	L->t0[i] = t;
-}
-
-static double lif_bound(ms__pop *p, uint32_t i, double t);
-
-static double lif_input(ms__pop *p, uint32_t i, double t, int receptor,
-			double w, int clear)
-{
-	lif *L = p->state;
-
-	if (clear)
-		advance(L, i, t);
-	else
-		run_to(p, i, t, 1);
-	L->tc[i] = NAN;
-	if (L->nsyn == 0) {
-		if (t < L->tref_end[i])
-			return INFINITY;
-		L->V[i] += w;
-	} else {
-		L->y[receptor == MS_RECEPTOR_INH][i] += w;
-	}
-	/* Every kernel is non-negative: a negative input only lowers V at
-	 * all later times, so the registered bound stays valid. */
-	if (w <= 0.0)
-		return INFINITY;
-	if (L->nsyn == 0 || t < L->tref_end[i])
-		return lif_bound(p, i, t);
-	/* The state was just moved to t: bound from it directly. */
-	{
-		double v = L->V[i], U;
-		if (v >= L->th)
-			return t;
-		U = maxd(0.0, L->E_L + L->Ie_mV + L->Iext_mV[i] - v);
-		for (int k = 0; k < L->nsyn; k++) {
-			double y = L->y[k][i];
-			U += y >= 0.0 ? y : -y * L->peak_g[k];
-		}
-		return t + (L->th - v) * L->tau_m / U;
-	}
-}
-
-static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
-{
-	lif *L = p->state;
-
-	run_to(p, i, t, 1);
-	L->Iext_mV[i] += L->R * dI;
-	L->tc[i] = NAN;
-}
-
 /*
- * Lower bound of the next spike after t (unit settled to t). For lif_exp:
- * writing V - V_b = c e^{-s/tau_m} + sum_k y_k g_k(s) from t,
- * tau_m dV/ds = -c e^{-s/tau_m} + sum_k y_k (e^{-s/tau_k} - g_k(s)),
- * and 0 <= g_k <= peak_g, 0 < e^{-s/tau_k} <= 1 bound the slope by U for
- * all s >= 0; V cannot reach V_th before (V_th - V(t)) / U.
+ * Lower bound of the next spike after t for lif_exp, from the state (v, y_k)
+ * at t. Writing V(t+s) = V_b + c e^{-s/tau_m} + sum_k y_k g_k(s) with
+ * c = v - V_b, and using e^{-x} >= 1 - x, 0 <= g_k <= peak_g_k and
+ * g_k(s) <= s / tau_m (the kernel's slope is at most 1/tau_m):
+ *     V(t+s) <= v + a s + min(b s, c_e),  a = max(0, V_b - v) / tau_m,
+ *     b = sum_{y_k > 0} y_k / tau_m,  c_e = sum_{y_k > 0} y_k peak_g_k;
+ * negative currents only lower V and drop out. The right side is the
+ * minimum of two increasing lines; it reaches V_th when both have.
+ * For lif_delta (no currents) this is the tangent of the exact solution.
  */
-/* The slope bound U above, from the values at offset tr->s; v = V there. */
+static inline double lin_bound(const lif *L, double v, double Vb, const double *y,
+			double t)
+{
+	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2;
+
+	if (gap <= 0.0)
+		return t;
+	a = maxd(0.0, Vb - v);
+	if (L->nsyn) {
+		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
+		b = y0 + y1;
+		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
+	}
+	if (a + b <= 0.0)
+		return INFINITY;
+	s1 = gap * L->tau_m / (a + b);
+	if (ce >= gap)
+		s2 = 0.0;
+	else if (a > 0.0)
+		s2 = (gap - ce) * L->tau_m / a;
+	else
+		return INFINITY;
+	return t + maxd(s1, s2);
+}
+
+/* lin_bound from the values at t (kernels tr from the free start). */
 static double bound_from(const lif *L, const start *st, const traj *tr,
 			 double v, double t)
 {
-	double U;
+	double y[2];
 
-	if (v >= L->th)
-		return t;
-	U = maxd(0.0, st->Vb - v);
-	for (int k = 0; k < L->nsyn; k++) {
-		double y = st->y[k] * tr->E[k];
-		U += y >= 0.0 ? y : -y * L->peak_g[k];
-	}
-	if (U <= 0.0)
-		return INFINITY;
-	return t + (L->th - v) * L->tau_m / U;
+	for (int k = 0; k < L->nsyn; k++)
+		y[k] = st->y[k] * tr->E[k];
+	return lin_bound(L, v, st->Vb, y, t);
 }
 
 static double lif_bound(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
+	lifn *n = &L->n[i];
 	start st;
 	traj tr;
 
-	free_start(L, i, &st);
+	free_start(L, n, &st);
 	if (t < st.ts)
 		return st.ts;
-	if (L->nsyn == 0 || !isnan(L->tc[i]))
-		return maxd(crossing(L, i, &st), t);
+	if (!isnan(n->tc))
+		return maxd(n->tc, t);
 	if (t == st.ts)
 		eval_zero(L, &tr);
 	else
-		eval_at(L, t - st.ts, &tr);
+		eval_from(L, n, &st, t, &tr);
 	return bound_from(L, &st, &tr, v_at(L, &st, &tr), t);
 }
 
@@ -489,49 +540,120 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 static double lif_check(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
+	lifn *n = &L->n[i];
 	start st;
 	traj tr;
 	double v;
 
-	if (L->nsyn && isnan(L->tc[i])) {
-		free_start(L, i, &st);
+	if (isnan(n->tc)) {
+		free_start(L, n, &st);
 		if (t < st.ts)
 			return st.ts;
-		eval_at(L, t - st.ts, &tr);
-		v = v_at(L, &st, &tr);
-		if (clear_until(L, &st, &tr, v))
-			return bound_from(L, &st, &tr, v, t);
+		if (t > st.ts) {
+			eval_from(L, n, &st, t, &tr);
+			v = v_at(L, &st, &tr);
+			if (clear_until(L, &st, &tr, v))
+				return bound_from(L, &st, &tr, v, t);
+		}
 	}
 	run_to(p, i, t, 0);
 	return lif_bound(p, i, t);
 }
 
+/*
+ * Synaptic inputs at t. The common case — a unit that cannot fire before t
+ * and is not refractory — moves the state with the shared factors: no
+ * exponential per synapse.
+ */
+static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
+			uint32_t count)
+{
+	lif *L = p->state;
+	const fac *g = factors(L, t);
+	int64_t win = p->net->win;
+	uint64_t end = s0 + count;
+
+	for (uint64_t s = s0; s < end; s++) {
+		uint32_t i = j->target[s];
+		lifn *n = &L->n[i];
+		double w = j->weight[s], Vb;
+		traj tr;
+
+		if (p->chk_win[i] > win && n->t0 >= n->tref_end &&
+		    n->ep == g->ep) {
+			Vb = L->E_L + L->Ie_mV + n->Iext_mV;
+			eval_unit(L, n, g, &tr);
+			n->V = Vb + (n->V - Vb) * tr.Em;
+			for (int k = 0; k < L->nsyn; k++) {
+				n->V += n->y[k] * tr.g[k];
+				n->y[k] *= tr.E[k];
+			}
+			n->t0 = t;
+			for (int k = 0; k <= L->nsyn; k++)
+				n->F[k] = g->F[k];
+		} else {
+			run_to(p, i, t, 1);
+			g = factors(L, t);
+		}
+		n->tc = NAN;
+		if (L->nsyn == 0) {
+			if (t < n->tref_end)
+				continue;
+			n->V += w;
+		} else {
+			n->y[j->receptor[s] == MS_RECEPTOR_INH] += w;
+		}
+		/* Every kernel is non-negative: a negative input only lowers
+		 * V at all later times, so the registered check stays valid. */
+		if (w <= 0.0)
+			continue;
+		if (t < n->tref_end) {
+			ms__register_check(p, i, n->tref_end);
+			continue;
+		}
+		Vb = L->E_L + L->Ie_mV + n->Iext_mV;
+		ms__register_check(p, i, lin_bound(L, n->V, Vb, n->y, t));
+	}
+}
+
+static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
+{
+	lif *L = p->state;
+	lifn *n = &L->n[i];
+
+	run_to(p, i, t, 1);
+	n->Iext_mV += L->R * dI;
+	n->tc = NAN;
+}
+
 static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
 {
 	lif *L = p->state;
+	const lifn *n = &L->n[i];
 	start st;
 	traj tr;
 
-	free_start(L, i, &st);
+	free_start(L, n, &st);
 	if (var == V_V_M) {
 		if (t <= st.ts)
-			return L->Vr;
-		eval_at(L, t - st.ts, &tr);
+			return t < n->t0 ? n->V : st.ts == n->t0 ? n->V : L->Vr;
+		eval_from(L, n, &st, t, &tr);
 		return v_at(L, &st, &tr);
 	}
-	return L->y[var - 1][i] * exp(-(t - L->t0[i]) * L->inv_tau[var - 1]) /
+	return n->y[var - 1] * exp(-(t - n->t0) * L->inv_tau[var - 1]) /
 	       L->R;
 }
 
 static void lif_set_var(ms__pop *p, uint32_t i, int var, double value)
 {
 	lif *L = p->state;
+	lifn *n = &L->n[i];
 
 	if (var == V_V_M)
-		L->V[i] = value;
+		n->V = value;
 	else
-		L->y[var - 1][i] = L->R * value;
-	L->tc[i] = NAN;
+		n->y[var - 1] = L->R * value;
+	n->tc = NAN;
 }
 
 static void lif_destroy(ms__pop *p)
@@ -540,13 +662,7 @@ static void lif_destroy(ms__pop *p)
 
 	if (!L)
 		return;
-	free(L->V);
-	free(L->y[0]);
-	free(L->y[1]);
-	free(L->t0);
-	free(L->tref_end);
-	free(L->Iext_mV);
-	free(L->tc);
+	free(L->n);
 	free(L);
 	p->state = NULL;
 }
@@ -556,10 +672,6 @@ static void kernel_consts(lif *L, int k)
 	traj tr;
 
 	L->inv_tau[k] = 1.0 / L->tau[k];
-	L->pow_n[k] = 0;
-	for (int n = 1; n <= 8; n++)
-		if (L->tau_m == n * L->tau[k])
-			L->pow_n[k] = n;
 	L->delta[k] = L->inv_tau[k] - L->inv_tau_m;
 	/* Within 1% the difference of exponentials loses too many digits to
 	 * cancellation; the phi form is exact there. */
@@ -575,7 +687,7 @@ static void kernel_consts(lif *L, int k)
 static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 {
 	const double *q = p->param;
-	uint32_t n = p->n;
+	double tau_min;
 	lif *L;
 
 	if (q[P_V_RESET] >= q[P_V_TH]) {
@@ -597,30 +709,31 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 	L->Vr = q[P_V_RESET];
 	L->t_ref = q[P_T_REF];
 	L->Ie_mV = L->R * q[P_I_E];
-	L->V = malloc(n * sizeof(double));
-	L->t0 = malloc(n * sizeof(double));
-	L->tref_end = malloc(n * sizeof(double));
-	L->Iext_mV = calloc(n, sizeof(double));
-	L->tc = malloc(n * sizeof(double));
-	if (!L->V || !L->t0 || !L->tref_end || !L->Iext_mV || !L->tc)
-		goto fail;
+	L->inv3[0] = L->inv_tau_m;
+	tau_min = L->tau_m;
 	for (int k = 0; k < nsyn; k++) {
 		L->tau[k] = q[P_TAU_E + k];
 		kernel_consts(L, k);
-		L->y[k] = calloc(n, sizeof(double));
-		if (!L->y[k])
-			goto fail;
+		L->inv3[k + 1] = L->inv_tau[k];
+		tau_min = mind(tau_min, L->tau[k]);
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		L->V[i] = L->E_L;
-		L->t0[i] = p->net->t_now;
-		L->tref_end[i] = -INFINITY;
-		L->tc[i] = NAN;
+	L->plain = nsyn == 2 && !L->degen[0] && !L->degen[1];
+	/* Within an epoch the factors stay within e^{+-40}. */
+	L->epoch_ms = 40.0 * tau_min;
+	L->inv_epoch = 1.0 / L->epoch_ms;
+	L->cache.t = NAN;
+	L->n = calloc(p->n, sizeof(lifn));
+	if (!L->n) {
+		lif_destroy(p);
+		return MS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->n; i++) {
+		double y[2] = {0.0, 0.0};
+		set_state(L, &L->n[i], p->net->t_now, L->E_L, y);
+		L->n[i].tref_end = -INFINITY;
+		L->n[i].tc = NAN;
 	}
 	return MS_OK;
-fail:
-	lif_destroy(p);
-	return MS_ENOMEM;
 }
 
 static int build_delta(ms__pop *p, char *err, size_t errlen)
@@ -643,7 +756,7 @@ const ms__model ms__lif_delta_model = {
 	.build = build_delta,
 	.destroy = lif_destroy,
 	.settle = lif_settle,
-	.input = lif_input,
+	.deliver = lif_deliver,
 	.add_current = lif_add_current,
 	.bound = lif_bound,
 	.check = lif_check,
@@ -661,7 +774,7 @@ const ms__model ms__lif_exp_model = {
 	.build = build_exp,
 	.destroy = lif_destroy,
 	.settle = lif_settle,
-	.input = lif_input,
+	.deliver = lif_deliver,
 	.add_current = lif_add_current,
 	.bound = lif_bound,
 	.check = lif_check,
