@@ -700,15 +700,16 @@ int ms_net_close_output(ms_net *net)
 		.pops = pm,
 		.n_pops = pm ? net->n_pops : 0,
 	};
+	/* The recorder's messages already name the file. */
 	rc = ms__rec_set_meta(net->rec, &meta);
 	if (rc)
-		ms__err(net, rc, "writing %s: %s", net->out_path,
-			ms__rec_error(net->rec));
+		ms__err(net, rc, "%s", ms__rec_error(net->rec));
 	rc2 = ms__rec_close(net->rec);
 	net->rec = NULL;
 	free(pm);
 	if (!rc && rc2)
-		rc = ms__err(net, rc2, "closing %s failed", net->out_path);
+		rc = ms__err(net, rc2, "closing %s: %s", net->out_path,
+			     ms_strerror(rc2));
 	return rc;
 }
 
@@ -967,7 +968,7 @@ static int flush_spikes(ms_net *net)
 			if (m && (rc = ms__rec_spikes(net->rec, p->rec_handle,
 						      net->stage_t,
 						      net->stage_id, m)))
-				return ms__err(net, rc, "recording spikes: %s",
+				return ms__err(net, rc, "%s",
 					       ms__rec_error(net->rec));
 		}
 	}
@@ -992,8 +993,7 @@ static int sample(ms_net *net, ms__report *r, double t)
 	}
 	r->k++;
 	if (net->rec && (rc = ms__rec_frame(net->rec, r->handle, r->frame)))
-		return ms__err(net, rc, "recording %s: %s", p->name,
-			       ms__rec_error(net->rec));
+		return ms__err(net, rc, "%s", ms__rec_error(net->rec));
 	return MS_OK;
 }
 

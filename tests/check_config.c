@@ -1,0 +1,821 @@
+/*
+ * check_config — the YAML network description (engine/config.c).
+ *
+ * Bad input: every error names file:line:column, the field, and what was
+ * expected; the messages are compared in full where their form is part of
+ * the interface (docs/config.md), else by the parts that matter.
+ * Good input: the network built through the public API is inspected through
+ * the public API, and two small runs are compared with closed forms.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memspike/memspike.h"
+
+static char tmpdir[64];
+
+/* One scratch directory per test case, made and removed by the parent
+ * process so that it goes away even when a test fails. */
+static void make_tmpdir(void)
+{
+	strcpy(tmpdir, "/tmp/check_config.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		exit(EXIT_FAILURE);
+	}
+}
+
+static void remove_tmpdir(void)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(tmpdir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(tmpdir);
+}
+
+static const char *tmp_path(const char *name)
+{
+	static char path[2][512];
+	static int k;
+
+	k ^= 1;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
+	return path[k];
+}
+
+static void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(tmp_path(name), "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The message with the temporary directory taken off the front. */
+static const char *rel(const ms_error *err)
+{
+	size_t n = strlen(tmpdir);
+
+	if (!strncmp(err->msg, tmpdir, n) && err->msg[n] == '/')
+		return err->msg + n + 1;
+	return err->msg;
+}
+
+/* Load text as cfg.yaml; returns the code, cfg is destroyed. */
+static int load_text(const char *text, ms_error *err)
+{
+	ms_config *cfg = (ms_config *)1;
+	int rc;
+
+	write_file("cfg.yaml", text);
+	rc = ms_config_load(tmp_path("cfg.yaml"), &cfg, err);
+	if (rc == 0) {
+		ck_assert_ptr_nonnull(cfg);
+		ms_config_destroy(cfg);
+	} else {
+		ck_assert_ptr_null(cfg);
+		ck_assert_int_eq(err->code, rc);
+	}
+	return rc;
+}
+
+static ms_config *load_ok(const char *text)
+{
+	ms_config *cfg = NULL;
+	ms_error err;
+	int rc;
+
+	write_file("cfg.yaml", text);
+	rc = ms_config_load(tmp_path("cfg.yaml"), &cfg, &err);
+	ck_assert_msg(rc == 0, "load failed: %s", err.msg);
+	return cfg;
+}
+
+/* Four populations on lines 3-6, for configs that add sections. */
+#define POPS                                                                   \
+	"duration: 10 ms\n"                                                    \
+	"populations:\n"                                                       \
+	"  - {name: a, model: lif_delta, size: 4}\n"                           \
+	"  - {name: b, model: lif_exp, size: 4, params: {C_m: 200 pF}}\n"      \
+	"  - {name: s, model: spike_source, size: 2, spikes: {ids: [0], "      \
+	"times: [1 ms]}}\n"                                                    \
+	"  - {name: p, model: poisson, size: 4, rate: 10 Hz}\n"
+
+/* ------------------------------------------------------------------------ */
+/* Rejected configurations                                                  */
+
+struct bad {
+	const char *yaml;
+	int rc;
+	const char *msg; /* exact message after the tmpdir, or "~substring" */
+};
+
+static const struct bad bad[] = {
+    /* Malformed YAML: the place libyaml reports. */
+    {"duration: 10 ms\npopulations: [\n  {name: a\n", MS_ECONFIG,
+     "~cfg.yaml:4:1: malformed YAML: "},
+    {"duration: 10 ms\n  bad indent: 1\n", MS_ECONFIG,
+     "~cfg.yaml:2:13: malformed YAML: mapping values are not allowed"},
+    {"", MS_ECONFIG, "~cfg.yaml:1:1: the configuration is empty"},
+    {"- a\n- b\n", MS_ECONFIG,
+     "cfg.yaml:1:1: expected a mapping with fields name, seed, duration, "
+     "output, populations, projections, currents, record, got a list"},
+    {POPS "---\nduration: 1 ms\n", MS_ECONFIG,
+     "~cfg.yaml:7:1: expected one YAML document"},
+    /* Unknown fields, at every level, with the allowed ones listed. */
+    {POPS "durration: 5 ms\n", MS_ECONFIG,
+     "cfg.yaml:7:1: durration: unknown field; allowed fields: name, seed, "
+     "duration, output, populations, projections, currents, record"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "1, sise: 2}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:42: populations[0].sise: unknown field; allowed fields: "
+     "name, model, size, params, init"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "1, params: {tau_syn_e: 2 ms}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:51: populations[0].params.tau_syn_e: unknown field; "
+     "allowed fields: tau_m, C_m, E_L, V_th, V_reset, t_ref, I_e"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "1, init: {V: -60 mV}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:49: populations[0].init.V: unknown field; allowed "
+     "fields: V_m"},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: 1, "
+     "init: {}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:40: populations[0].init: unknown field; allowed fields: "
+     "name, model, size, params, rate"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "fixed_probability, p: 0.1, k: 3}, synapse: {weight: 1 mV, delay: "
+          "1 ms}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:8:68: projections[0].connector.k: unknown field; allowed "
+     "fields: rule, p, allow_self"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms, tau: 2 ms}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:8:91: projections[0].synapse.tau: unknown field; allowed "
+     "fields: weight, delay, receptor"},
+    {POPS "projections:\n  - {pre: a, post: b, conector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:8:23: projections[0].conector: unknown field; allowed "
+     "fields: pre, post, connector, synapse"},
+    {POPS "record:\n  spikes: all\n  voltages: [a]\n", MS_ECONFIG,
+     "cfg.yaml:9:3: record.voltages: unknown field; allowed fields: "
+     "spikes, state"},
+    {POPS "record:\n  state:\n    - {population: a, variable: V_m, dt: "
+          "1 ms}\n",
+     MS_ECONFIG,
+     "cfg.yaml:9:38: record.state[0].dt: unknown field; allowed fields: "
+     "population, variable, ids, interval"},
+    {POPS "currents:\n  - {target: a, dc: 5 pA, amplitude: 3 pA}\n", MS_ECONFIG,
+     "cfg.yaml:8:27: currents[0].amplitude: unknown field; allowed "
+     "fields: target, ids, dc, times, amplitudes"},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: 1, "
+     "rate: {times: [0 ms], rate: [1 Hz]}}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:62: populations[0].rate.rate: unknown field; allowed "
+     "fields: times, rates"},
+    {POPS "duration: 5 ms\n", MS_ECONFIG,
+     "cfg.yaml:7:1: duration: field given twice (first on line 1)"},
+    /* Units and ranges. */
+    {"duration: 1 ms\npopulations:\n  - name: a\n    model: lif_exp\n    "
+     "size: 1\n    params: {tau_m: 20 mV}\n",
+     MS_EUNIT,
+     "cfg.yaml:6:21: populations[0].params.tau_m: expected a time (e.g. "
+     "\"20 ms\"), got \"20 mV\""},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_exp, size: 1, "
+     "params: {tau_m: 20}}\n",
+     MS_EUNIT,
+     "~params.tau_m: expected a time (e.g. \"20 ms\"), got "
+     "\"20\" (a number needs its unit)"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_exp, size: 1, "
+     "params: {tau_m: 0 ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:3:56: populations[0].params.tau_m: expected a time in (0 "
+     "ms, 1e+09 ms], got \"0 ms\""},
+    {"duration: 10 kHz\npopulations: []\n", MS_EUNIT,
+     "cfg.yaml:1:11: duration: expected a time (e.g. \"20 ms\"), got \"10 "
+     "kHz\""},
+    {"duration: 0 s\npopulations: []\n", MS_EINVAL,
+     "cfg.yaml:1:11: duration: expected a time > 0 ms, got \"0 s\""},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: -1 ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:8:85: projections[0].synapse.delay: expected a time > 0 "
+     "ms, got \"-1 ms\" (delays must be > 0: a spike is delivered "
+     "strictly after it is emitted)"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 0 ms}}\n",
+     MS_EINVAL,
+     "~cfg.yaml:8:85: projections[0].synapse.delay: expected a time > 0 "
+     "ms, got \"0 ms\""},
+    {POPS "projections:\n  - {pre: s, post: a, connector: {rule: list, "
+          "pairs: [[0, 1, 1 mV, 0 ms]]}, synapse: {}}\n",
+     MS_EINVAL,
+     "~cfg.yaml:8:68: projections[0].connector.pairs[0][3]: expected a "
+     "time > 0 ms, got \"0 ms\""},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "fixed_probability, p: 1.5}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:8:63: projections[0].connector.p: expected a plain number "
+     "in [0, 1], got \"1.5\" (a probability)"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "fixed_probability, p: -0.1}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_EINVAL, "~connector.p: expected a plain number in [0, 1]"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "fixed_probability, p: 2 %}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_EUNIT, "~connector.p: expected a plain number"},
+    {POPS "projections:\n  - {pre: a, post: a, connector: {rule: "
+          "all_to_all}, synapse: {weight: 10 pA, delay: 1 ms}}\n",
+     MS_EUNIT,
+     "cfg.yaml:8:72: projections[0].synapse.weight: expected a voltage "
+     "(e.g. \"-65 mV\"), got \"10 pA\""},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 10 nS, delay: 1 ms}}\n",
+     MS_EUNIT,
+     "~projections[0].synapse.weight: expected a voltage (e.g. \"1.62 "
+     "mV\") or a current (e.g. \"100 pA\", converted with tau_m / C_m of "
+     "b), got \"10 nS\""},
+    /* Names and references. */
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_foo, size: "
+     "1}\n",
+     MS_ENOENT,
+     "cfg.yaml:3:22: populations[0].model: unknown model \"lif_foo\"; "
+     "models: lif_delta, lif_exp, poisson, spike_source"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, size: 1}\n", MS_ECONFIG,
+     "cfg.yaml:3:5: populations[0]: missing field \"model\" (e.g. "
+     "lif_exp, poisson; see docs/config.md)"},
+    {"duration: 1 ms\npopulations:\n  - {name: a b, model: lif_delta, "
+     "size: 1}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:12: populations[0].name: expected 1 to 63 characters "
+     "from A-Z a-z 0-9 _ . -, got \"a b\""},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "0}\n",
+     MS_EINVAL,
+     "cfg.yaml:3:39: populations[0].size: expected a whole number in [1, "
+     "4294967295], got \"0\""},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "2.5}\n",
+     MS_ECONFIG, "~populations[0].size: expected a whole number >= 1"},
+    {POPS "  - {name: a, model: lif_exp, size: 1}\n", MS_ECONFIG,
+     "cfg.yaml:7:12: populations[4].name: population \"a\" is already "
+     "defined on line 3"},
+    {POPS "projections:\n  - {pre: x, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+     MS_ENOENT,
+     "cfg.yaml:8:11: projections[0].pre: no population named \"x\"; "
+     "populations: a, b, s, p"},
+    {POPS "projections:\n  - {pre: a, post: p, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:8:20: projections[0].post: expected a neuron population, "
+     "got \"p\" (a poisson generator)"},
+    {POPS "projections:\n  - {pre: s, post: b, connector: {rule: "
+          "one_to_one}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+     MS_EINVAL,
+     "~projections[0].connector.rule: one_to_one needs populations of "
+     "equal size, got s (2) and b (4)"},
+    {POPS "projections:\n  - {pre: a, post: a, connector: {rule: "
+          "fixed_indegree, k: 4, allow_self: false}, synapse: {weight: 1 "
+          "mV, delay: 1 ms}}\n",
+     MS_EINVAL,
+     "~projections[0].connector.k: expected a whole number in [0, 3]"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "fixed_in_degree, k: 2}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_ECONFIG,
+     "~projections[0].connector.rule: unknown rule \"fixed_in_degree\"; "
+     "rules: all_to_all, one_to_one, fixed_probability, fixed_indegree, "
+     "list"},
+    {POPS "projections:\n  - {pre: s, post: a, connector: {rule: list, "
+          "pairs: [[0, 1], [2, 1]]}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:8:64: projections[0].connector.pairs[1][0]: expected a "
+     "whole number in [0, 1], got \"2\""},
+    {POPS "projections:\n  - {pre: s, post: a, connector: {rule: list, "
+          "pairs: [[0, 1], [1, 2, 1 mV, 1 ms]]}, synapse: {weight: 1 mV, "
+          "delay: 1 ms}}\n",
+     MS_ECONFIG,
+     "~connector.pairs[1]: expected [pre, post] or [pre, "
+     "post, weight, delay], the same form in every pair"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all, allow_self: maybe}, synapse: {weight: 1 mV, delay: "
+          "1 ms}}\n",
+     MS_ECONFIG, "~connector.allow_self: expected true or false"},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms, receptor: "
+          "gaba}}\n",
+     MS_ECONFIG,
+     "~synapse.receptor: expected one of auto, exc, inh, got \"gaba\""},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
+          "all_to_all}, synapse: {delay: 1 ms}}\n",
+     MS_ECONFIG,
+     "~projections[0].synapse: missing field \"weight\" (e.g. 0.25 mV)"},
+    /* Inputs. */
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1}\n",
+     MS_ECONFIG,
+     "cfg.yaml:3:5: populations[0]: missing field \"rate\" (e.g. 100 Hz "
+     "or {times: [...], rates: [...]})"},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, params: {rate: 5 Hz}, rate: 5 Hz}\n",
+     MS_ECONFIG,
+     "~populations[0].rate: the rate is already given by params.rate"},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, rate: {times: [0 ms, 50 ms, 40 ms], rates: [1 Hz, 2 Hz, 3 "
+     "Hz]}}\n",
+     MS_EINVAL,
+     "cfg.yaml:3:68: populations[0].rate.times[2]: times must increase, "
+     "got \"40 ms\" after \"50 ms\""},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, rate: {times: [0 ms, 50 ms], rates: [1 Hz]}}\n",
+     MS_ECONFIG,
+     "~populations[0].rate.rates: expected as many rates as times (2), got "
+     "1"},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, rate: -1 Hz}\n",
+     MS_EINVAL, "~populations[0].rate: expected a rate >= 0 Hz"},
+    {"duration: 1 ms\npopulations:\n  - {name: s, model: spike_source, "
+     "size: 2, spikes: {ids: [0, 2], times: [1 ms, 2 ms]}}\n",
+     MS_EINVAL,
+     "~populations[0].spikes.ids[1]: expected a whole number in [0, 1], "
+     "got \"2\""},
+    {"duration: 1 ms\npopulations:\n  - {name: s, model: spike_source, "
+     "size: 2, spikes: {ids: [0, 1], times: [1 ms]}}\n",
+     MS_ECONFIG, "~spikes.times: expected as many times as ids (2), got 1"},
+    {"duration: 1 ms\npopulations:\n  - {name: s, model: spike_source, "
+     "size: 2, spikes: {file: nowhere.csv}}\n",
+     MS_ENOENT, "~cfg.yaml:3:60: populations[0].spikes.file: cannot open "},
+    {POPS "projections:\n  - {pre: a, post: b, connector: {rule: list, "
+          "file: conn_missing.csv}, synapse: {weight: 1 mV, delay: 1 "
+          "ms}}\n",
+     MS_ENOENT, "~cfg.yaml:8:53: projections[0].connector.file: cannot open "},
+    {POPS "currents:\n  - {target: s, dc: 5 pA}\n", MS_EINVAL,
+     "~currents[0].target: expected a neuron population, got \"s\""},
+    {POPS "currents:\n  - {target: a, dc: 5 mV}\n", MS_EUNIT,
+     "~currents[0].dc: expected a current (e.g. \"200 pA\"), got \"5 "
+     "mV\""},
+    {POPS "record:\n  spikes: [a, q]\n", MS_ENOENT,
+     "cfg.yaml:8:15: record.spikes[1]: no population named \"q\"; "
+     "populations: a, b, s, p"},
+    {POPS "record:\n  state: [{population: a, variable: I_syn_e, "
+          "interval: 1 ms}]\n",
+     MS_ENOENT,
+     "~record.state[0].variable: model lif_delta has no variable "
+     "\"I_syn_e\"; variables: V_m"},
+    {POPS "record:\n  state: [{population: b, variable: V_m, interval: 0 "
+          "ms}]\n",
+     MS_EINVAL, "~record.state[0].interval: expected a time > 0 ms"},
+};
+
+START_TEST(config_rejects_bad_input)
+{
+	const struct bad *b = &bad[_i];
+	ms_error err;
+	int rc;
+
+	rc = load_text(b->yaml, &err);
+	ck_assert_msg(rc == b->rc, "case %d: rc %d (%s), expected %d", _i, rc,
+	              err.msg, b->rc);
+	if (b->msg[0] == '~')
+		ck_assert_msg(strstr(rel(&err), b->msg + 1) != NULL,
+		              "case %d: message\n  %s\nlacks\n  %s", _i,
+		              rel(&err), b->msg + 1);
+	else
+		ck_assert_msg(!strcmp(rel(&err), b->msg),
+		              "case %d: message\n  %s\nexpected\n  %s", _i,
+		              rel(&err), b->msg);
+}
+END_TEST
+
+START_TEST(config_missing_file)
+{
+	ms_config *cfg = (ms_config *)1;
+	ms_error err;
+	char expect[512];
+
+	ck_assert_int_eq(ms_config_load(tmp_path("none.yaml"), &cfg, &err),
+	                 MS_ENOENT);
+	ck_assert_ptr_null(cfg);
+	snprintf(expect, sizeof(expect),
+	         "%s: cannot open the configuration: No such file or "
+	         "directory",
+	         tmp_path("none.yaml"));
+	ck_assert_str_eq(err.msg, expect);
+	ck_assert_int_eq(ms_config_load(NULL, &cfg, &err), MS_EINVAL);
+}
+END_TEST
+
+START_TEST(config_bad_csv_rows_name_their_line)
+{
+	ms_error err;
+
+	write_file("spk.csv", "id,time_ms\n0, 1.5\n\n# comment\n1,x\n");
+	ck_assert_int_eq(load_text("duration: 1 ms\npopulations:\n  - {name: "
+	                           "s, model: spike_source, size: 2, spikes: "
+	                           "{file: spk.csv}}\n",
+	                           &err),
+	                 MS_EFORMAT);
+	ck_assert_msg(strstr(rel(&err), "populations[0].spikes.file: ") &&
+	                  strstr(rel(&err), "spk.csv:5: expected 2 "
+	                                    "columns \"id,time_ms\""),
+	              "%s", err.msg);
+
+	write_file("spk.csv", "0,1\n5,2\n");
+	ck_assert_int_eq(load_text("duration: 1 ms\npopulations:\n  - {name: "
+	                           "s, model: spike_source, size: 2, spikes: "
+	                           "{file: spk.csv}}\n",
+	                           &err),
+	                 MS_EINVAL);
+	ck_assert_msg(strstr(rel(&err), "spk.csv:2: id: expected a unit "
+	                                "index in [0, 1], got 5"),
+	              "%s", err.msg);
+
+	write_file("conn.csv", "0,1,1.5,1\n1,0,2,0\n");
+	ck_assert_int_eq(load_text(POPS "projections:\n  - {pre: a, post: b, "
+	                                "connector: {rule: list, file: "
+	                                "conn.csv}, synapse: {}}\n",
+	                           &err),
+	                 MS_EINVAL);
+	ck_assert_msg(strstr(rel(&err), "conn.csv:2: delay_ms: expected a "
+	                                "delay > 0 ms, got 0"),
+	              "%s", err.msg);
+
+	write_file("conn.csv", "0,1\n1,0,2,1\n");
+	ck_assert_int_eq(load_text(POPS "projections:\n  - {pre: a, post: b, "
+	                                "connector: {rule: list, file: "
+	                                "conn.csv}, synapse: {weight: 1 mV, "
+	                                "delay: 1 ms}}\n",
+	                           &err),
+	                 MS_EFORMAT);
+	ck_assert_msg(strstr(rel(&err), "conn.csv:2: expected columns"), "%s",
+	              err.msg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Accepted configurations                                                  */
+
+START_TEST(config_duration_and_output_defaults)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+
+	cfg = load_ok("duration: 1.5 s\npopulations:\n  - {name: a, model: "
+	              "lif_delta, size: 1}\n");
+	ck_assert_double_eq(ms_config_duration_ms(cfg, NULL), 1500.0);
+	ck_assert_str_eq(ms_config_output_path(cfg, NULL), "cfg.h5");
+	ov.has_duration = 1;
+	ov.duration_ms = 20.0;
+	ov.output_path = "x/y.h5";
+	ck_assert_double_eq(ms_config_duration_ms(cfg, &ov), 20.0);
+	ck_assert_str_eq(ms_config_output_path(cfg, &ov), "x/y.h5");
+	ms_config_destroy(cfg);
+
+	cfg = load_ok("name: net1\nduration: 100 us\npopulations:\n  - {name: "
+	              "a, model: lif_delta, size: 1}\n");
+	ck_assert_double_eq(ms_config_duration_ms(cfg, NULL), 0.1);
+	ck_assert_str_eq(ms_config_output_path(cfg, NULL), "net1.h5");
+	ms_config_destroy(cfg);
+
+	cfg = load_ok("name: net1\noutput: out/run.h5\nduration: 1 ms\n"
+	              "populations:\n  - {name: a, model: lif_delta, size: "
+	              "1}\n");
+	ck_assert_str_eq(ms_config_output_path(cfg, NULL), "out/run.h5");
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+static ms_net *build_ok(const ms_config *cfg, ms_config_overrides *ov)
+{
+	ms_net *net = NULL;
+	ms_error err;
+	int rc;
+
+	ov->output_path = tmp_path("out.h5");
+	rc = ms_config_build(cfg, ov, &net, &err);
+	ck_assert_msg(rc == 0, "build failed: %s", err.msg);
+	ck_assert_ptr_nonnull(net);
+	return net;
+}
+
+static int pop_index(const ms_net *net, const char *name)
+{
+	int pop = -1;
+
+	ck_assert_int_eq(ms_net_find_population(net, name, &pop), 0);
+	return pop;
+}
+
+START_TEST(config_builds_what_it_says)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net;
+	uint32_t pre[16], post[16];
+	double w[16], d[16], v;
+	int a, b;
+
+	write_file("conn.csv", "# pre,post,weight_mV,delay_ms\npre,post,w,d\n"
+	                       "0, 3, 0.5, 2\n1,2,-0.5,0.25\n");
+	cfg = load_ok(
+	    "seed: 7\nduration: 10 ms\npopulations:\n"
+	    "  - {name: a, model: lif_delta, size: 4, params: {tau_m: 0.02 "
+	    "s, V_th: -50 mV, t_ref: 2000 us}}\n"
+	    "  - name: b\n    model: lif_exp\n    size: 3\n"
+	    "    params: {tau_m: 20 ms, C_m: 0.25 nF, tau_syn_i: 10 ms}\n"
+	    "    init: {V_m: -60 mV}\n"
+	    "projections:\n"
+	    "  - {pre: a, post: a, connector: {rule: all_to_all, "
+	    "allow_self: false}, synapse: {weight: 0.25 mV, delay: 0.1 "
+	    "ms}}\n"
+	    "  - {pre: a, post: b, connector: {rule: list, pairs: [[0, 2], "
+	    "[3, 1]]}, synapse: {weight: 100 pA, delay: 1 ms}}\n"
+	    "  - {pre: a, post: a, connector: {rule: list, file: conn.csv}, "
+	    "synapse: {receptor: inh}}\n"
+	    "  - {pre: b, post: b, connector: {rule: fixed_indegree, k: 2}, "
+	    "synapse: {weight: -1 nA, delay: 1 ms, receptor: inh}}\n"
+	    "record:\n  spikes: [b]\n"
+	    "  state: [{population: b, variable: V_m, ids: [0, 2], "
+	    "interval: 0.5 ms}]\n");
+	unlink(tmp_path("out.h5"));
+	net = build_ok(cfg, &ov);
+	ck_assert_uint_eq(ms_net_seed(net), 7);
+	ck_assert_uint_eq(ms_net_population_count(net), 2);
+	a = pop_index(net, "a");
+	b = pop_index(net, "b");
+	ck_assert_uint_eq(ms_net_population_size(net, a), 4);
+	ck_assert_str_eq(ms_net_population_model(net, b), "lif_exp");
+	ck_assert_int_eq(ms_pop_get_param(net, a, "tau_m", &v), 0);
+	ck_assert_double_eq(v, 20.0);
+	ck_assert_int_eq(ms_pop_get_param(net, a, "t_ref", &v), 0);
+	ck_assert_double_eq(v, 2.0);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "C_m", &v), 0);
+	ck_assert_double_eq(v, 250.0);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "E_L", &v), 0);
+	ck_assert_double_eq(v, -70.0); /* the registry default */
+
+	/* Projections are made by the first run. */
+	ck_assert_int_eq(ms_net_run(net, 1.0), 0);
+	ck_assert_int_eq(ms_pop_get_state(net, b, 0, "V_m", &v), 0);
+	/* From -60 mV towards E_L = -70 mV for 1 ms, no input yet. */
+	ck_assert_double_eq_tol(v, -70.0 + 10.0 * exp(-1.0 / 20.0), 1e-9);
+	ck_assert_uint_eq(ms_net_projection_count(net), 4);
+	ck_assert_uint_eq(ms_net_projection_size(net, 0), 4 * 3);
+	ck_assert_uint_eq(ms_net_projection_size(net, 1), 2);
+	ck_assert_uint_eq(ms_net_projection_size(net, 2), 2);
+	ck_assert_uint_eq(ms_net_projection_size(net, 3), 3 * 2);
+
+	/* 100 pA onto tau_m 20 ms, C_m 250 pF: R dI = 100 * 20 / 250 mV. */
+	ck_assert_int_eq(ms_net_projection_get(net, 1, pre, post, w, d), 0);
+	ck_assert_uint_eq(pre[0], 0);
+	ck_assert_uint_eq(post[0], 2);
+	ck_assert_uint_eq(pre[1], 3);
+	ck_assert_uint_eq(post[1], 1);
+	ck_assert_double_eq_tol(w[0], 8.0, 1e-12);
+	ck_assert_double_eq_tol(w[1], 8.0, 1e-12);
+	ck_assert_double_eq(d[0], 1.0);
+
+	ck_assert_int_eq(ms_net_projection_get(net, 2, pre, post, w, d), 0);
+	ck_assert_uint_eq(pre[0], 0);
+	ck_assert_uint_eq(post[0], 3);
+	ck_assert_double_eq(w[0], 0.5);
+	ck_assert_double_eq(d[0], 2.0);
+	ck_assert_uint_eq(pre[1], 1);
+	ck_assert_uint_eq(post[1], 2);
+	ck_assert_double_eq(w[1], -0.5);
+	ck_assert_double_eq(d[1], 0.25);
+
+	/* -1 nA = -1000 pA: -1000 * 20 / 250 mV. */
+	ck_assert_int_eq(ms_net_projection_get(net, 3, NULL, NULL, w, NULL), 0);
+	for (int k = 0; k < 6; k++)
+		ck_assert_double_eq_tol(w[k], -80.0, 1e-12);
+
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+	ck_assert(file_exists(tmp_path("out.h5")));
+}
+END_TEST
+
+START_TEST(config_seed_override)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net;
+
+	cfg = load_ok("seed: 3\nduration: 1 ms\npopulations:\n  - {name: a, "
+	              "model: lif_delta, size: 1}\n");
+	ov.has_seed = 1;
+	ov.seed = UINT64_MAX;
+	net = build_ok(cfg, &ov);
+	ck_assert_uint_eq(ms_net_seed(net), UINT64_MAX);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+struct spike_log {
+	int n;
+	int pop[8];
+	uint32_t id[8];
+	double t[8];
+};
+
+static void log_spike(int pop, uint32_t id, double t_ms, void *user)
+{
+	struct spike_log *l = user;
+
+	if (l->n < 8) {
+		l->pop[l->n] = pop;
+		l->id[l->n] = id;
+		l->t[l->n] = t_ms;
+	}
+	l->n++;
+}
+
+/*
+ * A spike source fires at 1 ms; after the 1 ms delay a 20 mV jump lifts a
+ * lif_delta neuron at rest (-70 mV) over its threshold (-55 mV): it must
+ * fire at exactly 2 ms, once.
+ */
+START_TEST(config_delta_input_fires_on_arrival)
+{
+	ms_config_overrides ov = {0};
+	struct spike_log log = {0};
+	ms_config *cfg;
+	ms_net *net;
+	int n;
+
+	cfg = load_ok("duration: 10 ms\npopulations:\n"
+	              "  - {name: src, model: spike_source, size: 1, spikes: "
+	              "{ids: [0], times: [1 ms]}}\n"
+	              "  - {name: n, model: lif_delta, size: 2, params: {E_L: "
+	              "-70 mV, V_th: -55 mV}, init: {V_m: -70 mV}}\n"
+	              "projections:\n"
+	              "  - {pre: src, post: n, connector: {rule: list, pairs: "
+	              "[[0, 1]]}, synapse: {weight: 20 mV, delay: 1 ms}}\n");
+	net = build_ok(cfg, &ov);
+	n = pop_index(net, "n");
+	ms_net_set_spike_callback(net, log_spike, &log);
+	ck_assert_int_eq(ms_net_run(net, ms_config_duration_ms(cfg, NULL)), 0);
+	ck_assert_int_eq(log.n, 2);
+	ck_assert_int_eq(log.pop[0], pop_index(net, "src"));
+	ck_assert_double_eq(log.t[0], 1.0);
+	ck_assert_int_eq(log.pop[1], n);
+	ck_assert_uint_eq(log.id[1], 1);
+	ck_assert_double_eq_tol(log.t[1], 2.0, 1e-12);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+/*
+ * A current weight onto lif_exp equals R dI in mV: 50 pA with tau_m 10 ms,
+ * C_m 250 pF is w = 2 mV. The membrane response to one input at t0 is
+ *   V(t) = E_L + w tau_s / (tau_s - tau_m) (e^{-s/tau_s} - e^{-s/tau_m}),
+ * s = t - t0, checked 3 ms after arrival to 1e-9 mV.
+ */
+START_TEST(config_current_weight_matches_closed_form)
+{
+	const double w = 50.0 * 10.0 / 250.0, ts = 2.0, tm = 10.0, s = 3.0;
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net;
+	double v, expect;
+
+	cfg = load_ok("duration: 10 ms\npopulations:\n"
+	              "  - {name: src, model: spike_source, size: 1, spikes: "
+	              "{ids: [0], times: [0.5 ms]}}\n"
+	              "  - {name: n, model: lif_exp, size: 1, params: {E_L: "
+	              "-70 mV, V_th: 0 mV, tau_m: 10 ms, C_m: 250 pF, "
+	              "tau_syn_e: 2 ms}, init: {V_m: -70 mV}}\n"
+	              "projections:\n"
+	              "  - {pre: src, post: n, connector: {rule: all_to_all}, "
+	              "synapse: {weight: 50 pA, delay: 1.5 ms}}\n");
+	net = build_ok(cfg, &ov);
+	ck_assert_int_eq(ms_net_run(net, 2.0 + s), 0);
+	ck_assert_int_eq(ms_pop_get_state(net, 1, 0, "V_m", &v), 0);
+	expect = -70.0 + w * ts / (ts - tm) * (exp(-s / ts) - exp(-s / tm));
+	ck_assert_double_eq_tol(v, expect, 1e-9);
+	ck_assert(v > -70.0 + 0.25); /* the input did arrive */
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+START_TEST(config_unwritable_output)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net = (ms_net *)1;
+	ms_error err;
+
+	cfg = load_ok("duration: 1 ms\noutput: /nonexistent/dir/out.h5\n"
+	              "populations:\n  - {name: a, model: lif_delta, size: "
+	              "1}\n");
+	ck_assert_int_eq(ms_config_build(cfg, NULL, &net, &err), MS_EIO);
+	ck_assert_ptr_null(net);
+	/* The engine's message, prefixed with the place of the field. */
+	ck_assert_msg(strstr(rel(&err), "cfg.yaml:2:9: output: ") == rel(&err),
+	              "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "/nonexistent/dir/out.h5"), "%s",
+	              err.msg);
+	ck_assert(!file_exists("/nonexistent/dir/out.h5"));
+
+	ov.output_path = tmp_path("no/such/dir.h5");
+	ck_assert_int_eq(ms_config_build(cfg, &ov, &net, &err), MS_EIO);
+	ck_assert_ptr_null(net);
+	ck_assert_msg(strstr(err.msg, "no/such/dir.h5"), "%s", err.msg);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+/* The shipped examples load and build with the sizes the papers give. */
+START_TEST(config_examples_build)
+{
+	static const char *const names[] = {"brette_bench4.yaml", "cuba.yaml"};
+	const char *root = getenv("MS_SOURCE_ROOT");
+	ms_config_overrides ov = {0};
+	char path[1024];
+	ms_config *cfg;
+	ms_net *net;
+	ms_error err;
+
+	ck_assert_ptr_nonnull(root);
+	snprintf(path, sizeof(path), "%s/examples/%s", root, names[_i]);
+	ck_assert_msg(ms_config_load(path, &cfg, &err) == 0, "%s", err.msg);
+	net = build_ok(cfg, &ov);
+	ck_assert_uint_eq(ms_net_population_size(net, pop_index(net, "exc")),
+	                  3200);
+	ck_assert_uint_eq(ms_net_population_size(net, pop_index(net, "inh")),
+	                  800);
+	ck_assert_double_eq(ms_config_duration_ms(cfg, NULL),
+	                    _i == 0 ? 5000.0 : 1000.0);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *bad_tc = tcase_create("bad_input");
+	TCase *good_tc = tcase_create("good_input");
+
+	tcase_add_unchecked_fixture(bad_tc, make_tmpdir, remove_tmpdir);
+	tcase_add_loop_test(bad_tc, config_rejects_bad_input, 0,
+	                    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(bad_tc, config_missing_file);
+	tcase_add_test(bad_tc, config_bad_csv_rows_name_their_line);
+	tcase_add_test(bad_tc, config_unwritable_output);
+	suite_add_tcase(s, bad_tc);
+
+	tcase_add_unchecked_fixture(good_tc, make_tmpdir, remove_tmpdir);
+	tcase_add_test(good_tc, config_duration_and_output_defaults);
+	tcase_add_test(good_tc, config_builds_what_it_says);
+	tcase_add_test(good_tc, config_seed_override);
+	tcase_add_test(good_tc, config_delta_input_fires_on_arrival);
+	tcase_add_test(good_tc, config_current_weight_matches_closed_form);
+	tcase_add_loop_test(good_tc, config_examples_build, 0, 2);
+	suite_add_tcase(s, good_tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
