@@ -163,6 +163,7 @@ struct ms_net {
 	size_t n_rep;
 
 	int built;
+	int build_rc;      /* a failed build stays failed (its message kept) */
 	double t_now;
 	double D;          /* window length = minimum delay */
 	ms__queue q;

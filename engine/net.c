@@ -911,6 +911,16 @@ static int build(ms_net *net)
 				: MS_OK;
 }
 
+int ms_net_build(ms_net *net)
+{
+	if (!net)
+		return MS_EINVAL;
+	if (net->built || net->build_rc)
+		return net->build_rc;
+	net->build_rc = build(net);
+	return net->build_rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The run loop                                                             */
 
@@ -1133,7 +1143,7 @@ int ms_net_run(ms_net *net, double t_stop)
 			       "run until %g ms: expected a finite time not "
 			       "before the current time %g ms",
 			       t_stop, net->t_now);
-	if (!net->built && (rc = build(net)))
+	if ((rc = ms_net_build(net)))
 		return rc;
 
 	while (net->t_now < t_stop) {

@@ -201,6 +201,7 @@ typedef struct ms_syn_spec {
 int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
 		   const ms_syn_spec *syn, int *proj);
 size_t ms_net_projection_count(const ms_net *net);
+/* Number of synapses; 0 until the network is built (ms_net_build). */
 size_t ms_net_projection_size(const ms_net *net, int proj);
 /* Synapses of one projection in CSR-by-source order (any of the out
  * arrays may be NULL; each must hold ms_net_projection_size() entries). */
@@ -232,6 +233,13 @@ int ms_net_close_output(ms_net *net);
 
 /* ------------------------------------------------------------------------ */
 /* Running                                                                  */
+
+/* Build the network now: check cross-parameter constraints (such as
+ * V_reset < V_th), draw the connections and set up recording. After it,
+ * populations, projections and recording can no longer be added. Called by
+ * the first ms_net_run() if not called before; calling it again is
+ * harmless. */
+int ms_net_build(ms_net *net);
 
 /* Advance the simulation to t_stop_ms: every event strictly before t_stop
  * is processed. The first call builds the network. Can be called again with
