@@ -346,6 +346,31 @@ static int rowent_cmp(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/* Record where each row's runs of equal delay end, unless one delay serves
+ * the whole projection (the common case: then rows need no groups). */
+static int delay_groups(ms__proj *j, uint32_t n_pre)
+{
+	size_t ng = 0;
+	int uniform = 1;
+
+	for (size_t s = 1; s < j->n && uniform; s++)
+		uniform = j->delay[s] == j->delay[0];
+	if (uniform)
+		return MS_OK;
+	j->gofs = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
+	j->gend = malloc((j->n ? j->n : 1) * sizeof(uint64_t));
+	if (!j->gofs || !j->gend)
+		return MS_ENOMEM;
+	for (uint32_t i = 0; i < n_pre; i++) {
+		j->gofs[i] = ng;
+		for (uint64_t s = j->row[i]; s < j->row[i + 1]; s++)
+			if (s + 1 == j->row[i + 1] || j->delay[s + 1] != j->delay[s])
+				j->gend[ng++] = s + 1;
+	}
+	j->gofs[n_pre] = ng;
+	return MS_OK;
+}
+
 int ms__connect_build(ms_net *net, int k)
 {
 	ms__proj *j = net->projs[k];
@@ -396,7 +421,7 @@ int ms__connect_build(ms_net *net, int k)
 				 : w >= 0.0 ? MS_RECEPTOR_EXC
 					    : MS_RECEPTOR_INH;
 	}
-	rc = MS_OK;
+	rc = delay_groups(j, P->n);
 fail:
 	free(tmp);
 	free(fill);

@@ -119,6 +119,10 @@ struct ms__proj {
 	double *weight;
 	double *delay;
 	uint8_t *receptor;
+	/* Delay groups: row i's groups end at gend[gofs[i]] .. gend[gofs[i+1]-1]
+	 * (synapse indices). NULL when every synapse has the same delay: then
+	 * a row is one group. */
+	uint64_t *gofs, *gend;
 	/* connector arguments kept until build */
 	ms_conn_spec conn;
 	ms_syn_spec syn;

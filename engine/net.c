@@ -136,6 +136,8 @@ static void free_proj(ms__proj *j)
 	free(j->weight);
 	free(j->delay);
 	free(j->receptor);
+	free(j->gofs);
+	free(j->gend);
 	free(j->l_pre);
 	free(j->l_post);
 	free(j->l_w);
@@ -772,15 +774,15 @@ void ms__emit_spike(ms__pop *p, uint32_t i, double t)
 	}
 	net->ws[net->n_ws++] = (ms__wspike){t, (uint32_t)p->index, i};
 	for (size_t k = 0; k < p->n_out; k++) {
-		ms__proj *j = net->projs[p->out[k]];
+		const ms__proj *j = net->projs[p->out[k]];
 		uint64_t s = j->row[i], end = j->row[i + 1];
+		uint64_t g = j->gofs ? j->gofs[i] : 0;
+		ms__dev ev;
+
+		ev.proj = (uint32_t)p->out[k];
 		while (s < end) {
-			uint64_t e = s + 1;
-			ms__dev ev;
-			while (e < end && j->delay[e] == j->delay[s])
-				e++;
+			uint64_t e = j->gofs ? j->gend[g++] : end;
 			ev.t = t + j->delay[s];
-			ev.proj = (uint32_t)p->out[k];
 			ev.n = (uint32_t)(e - s);
 			ev.s0 = s;
 			if (ms__queue_push(&net->q, &ev, net->win + 1))
