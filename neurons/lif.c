@@ -131,17 +131,23 @@ static const fac *factors(lif *L, double t)
 	return c;
 }
 
+/* g_k(s) in the phi form, for tau_k close to tau_m. */
+static __attribute__((noinline)) double kernel_phi(const lif *L, int k,
+						   double s, double Em)
+{
+	double x = -s * L->delta[k];
+	double phi = x == 0.0 ? 1.0 : expm1(x) / x;
+
+	return s * L->inv_tau_m * Em * phi;
+}
+
 /* g_k(s) from e^{-s/tau_m} and e^{-s/tau_k}. */
 static inline double kernel(const lif *L, int k, double s, double Em,
 			    double Ek)
 {
-	double x, phi;
-
 	if (!L->degen[k])
 		return L->coef[k] * (Ek - Em);
-	x = -s * L->delta[k];
-	phi = x == 0.0 ? 1.0 : expm1(x) / x;
-	return s * L->inv_tau_m * Em * phi;
+	return kernel_phi(L, k, s, Em);
 }
 
 static void eval_at(const lif *L, double s, traj *tr)
@@ -223,6 +229,58 @@ static void eval_from(lif *L, const lifn *n, const start *st, double t,
 		eval_unit(L, n, factors(L, t), tr);
 	else
 		eval_at(L, t - st->ts, tr);
+}
+
+/*
+ * Lower bound of the next spike after t for lif_exp, from the state (v, y_k)
+ * at t. Writing V(t+s) = V_b + c e^{-s/tau_m} + sum_k y_k g_k(s) with
+ * c = v - V_b, and using e^{-x} >= 1 - x, 0 <= g_k <= peak_g_k and
+ * g_k(s) <= s / tau_m (the kernel's slope is at most 1/tau_m):
+ *     V(t+s) <= v + a s + min(b s, c_e),  a = max(0, V_b - v) / tau_m,
+ *     b = sum_{y_k > 0} y_k / tau_m,  c_e = sum_{y_k > 0} y_k peak_g_k;
+ * negative currents only lower V and drop out. The right side is the
+ * minimum of two increasing lines; it reaches V_th when both have.
+ * For lif_delta (no currents) this is the tangent of the exact solution.
+ */
+static inline double lin_bound(const lif *L, double v, double Vb, const double *y,
+			double t)
+{
+	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2;
+
+	if (gap <= 0.0)
+		return t;
+	a = maxd(0.0, Vb - v);
+	if (L->nsyn) {
+		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
+		b = y0 + y1;
+		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
+	}
+	if (a + b <= 0.0)
+		return INFINITY;
+	s1 = gap * L->tau_m / (a + b);
+	if (ce >= gap)
+		s2 = 0.0;
+	else if (a > 0.0)
+		s2 = (gap - ce) * L->tau_m / a;
+	else
+		return INFINITY;
+	return t + maxd(s1, s2);
+}
+
+/* Can the envelope of lin_bound reach V_th within s? If not, a check
+ * registered at t + s or later is still early enough (no division). */
+static inline int reaches(const lif *L, double v, double Vb, const double *y,
+			  double s)
+{
+	double a = maxd(0.0, Vb - v), b = 0.0, ce = 0.0;
+
+	if (L->nsyn) {
+		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
+		b = y0 + y1;
+		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
+	}
+	s *= L->inv_tau_m;
+	return v + a * s + mind(b * s, ce) >= L->th;
 }
 
 static double v_at(const lif *L, const start *st, const traj *tr)
@@ -353,10 +411,17 @@ static double first_crossing(const lif *L, const start *st)
 	}
 
 	traj a, b;
-	double S = L->tau_m;
+	double S = L->tau_m, lo;
 	for (int k = 0; k < L->nsyn; k++)
 		S = maxd(S, L->tau[k]);
-	eval_zero(L, &a);
+	/* Nothing before the envelope's bound: start the search there. */
+	lo = lin_bound(L, st->V, st->Vb, st->y, 0.0);
+	if (!(lo < INFINITY))
+		return INFINITY;
+	eval_at(L, lo, &a);
+	if (v_at(L, st, &a) >= L->th)
+		return lo;
+	S += lo;
 	for (;;) {
 		double r;
 		eval_at(L, S, &b);
@@ -469,42 +534,6 @@ static void lif_settle(ms__pop *p, uint32_t i, double t)
 	run_to(p, i, t, 0);
 }
 
-/*
- * Lower bound of the next spike after t for lif_exp, from the state (v, y_k)
- * at t. Writing V(t+s) = V_b + c e^{-s/tau_m} + sum_k y_k g_k(s) with
- * c = v - V_b, and using e^{-x} >= 1 - x, 0 <= g_k <= peak_g_k and
- * g_k(s) <= s / tau_m (the kernel's slope is at most 1/tau_m):
- *     V(t+s) <= v + a s + min(b s, c_e),  a = max(0, V_b - v) / tau_m,
- *     b = sum_{y_k > 0} y_k / tau_m,  c_e = sum_{y_k > 0} y_k peak_g_k;
- * negative currents only lower V and drop out. The right side is the
- * minimum of two increasing lines; it reaches V_th when both have.
- * For lif_delta (no currents) this is the tangent of the exact solution.
- */
-static inline double lin_bound(const lif *L, double v, double Vb, const double *y,
-			double t)
-{
-	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2;
-
-	if (gap <= 0.0)
-		return t;
-	a = maxd(0.0, Vb - v);
-	if (L->nsyn) {
-		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
-		b = y0 + y1;
-		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
-	}
-	if (a + b <= 0.0)
-		return INFINITY;
-	s1 = gap * L->tau_m / (a + b);
-	if (ce >= gap)
-		s2 = 0.0;
-	else if (a > 0.0)
-		s2 = (gap - ce) * L->tau_m / a;
-	else
-		return INFINITY;
-	return t + maxd(s1, s2);
-}
-
 /* lin_bound from the values at t (kernels tr from the free start). */
 static double bound_from(const lif *L, const start *st, const traj *tr,
 			 double v, double t)
@@ -565,8 +594,9 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
  * and is not refractory — moves the state with the shared factors: no
  * exponential per synapse.
  */
-static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
-			uint32_t count)
+static inline __attribute__((always_inline)) void
+deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
+	  uint32_t count, const int nsyn)
 {
 	lif *L = p->state;
 	const fac *g = factors(L, t);
@@ -577,26 +607,34 @@ static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 		uint32_t i = j->target[s];
 		lifn *n = &L->n[i];
 		double w = j->weight[s], Vb;
-		traj tr;
+
+		/* Targets are scattered: fetch a few synapses ahead. */
+		if (s + 6 < end) {
+			uint32_t a = j->target[s + 6];
+			__builtin_prefetch(&L->n[a]);
+			__builtin_prefetch((const char *)&L->n[a] + 64);
+			__builtin_prefetch(&p->chk_win[a]);
+		}
 
 		if (p->chk_win[i] > win && n->t0 >= n->tref_end &&
 		    n->ep == g->ep) {
+			double Em = g->G[0] * n->F[0], dt = t - n->t0;
 			Vb = L->E_L + L->Ie_mV + n->Iext_mV;
-			eval_unit(L, n, g, &tr);
-			n->V = Vb + (n->V - Vb) * tr.Em;
-			for (int k = 0; k < L->nsyn; k++) {
-				n->V += n->y[k] * tr.g[k];
-				n->y[k] *= tr.E[k];
+			n->V = Vb + (n->V - Vb) * Em;
+			for (int k = 0; k < nsyn; k++) {
+				double Ek = g->G[k + 1] * n->F[k + 1];
+				n->V += n->y[k] * kernel(L, k, dt, Em, Ek);
+				n->y[k] *= Ek;
 			}
 			n->t0 = t;
-			for (int k = 0; k <= L->nsyn; k++)
+			for (int k = 0; k <= nsyn; k++)
 				n->F[k] = g->F[k];
 		} else {
 			run_to(p, i, t, 1);
 			g = factors(L, t);
 		}
 		n->tc = NAN;
-		if (L->nsyn == 0) {
+		if (nsyn == 0) {
 			if (t < n->tref_end)
 				continue;
 			n->V += w;
@@ -612,8 +650,25 @@ static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 			continue;
 		}
 		Vb = L->E_L + L->Ie_mV + n->Iext_mV;
+		if (p->chk_win[i] <= win ||
+		    (p->chk_win[i] != MS__NO_WINDOW &&
+		     !reaches(L, n->V, Vb, n->y,
+			      ms__queue_win_start(&p->net->q, p->chk_win[i]) -
+				      t)))
+			continue;
 		ms__register_check(p, i, lin_bound(L, n->V, Vb, n->y, t));
 	}
+}
+
+/* The body above with the number of synaptic currents fixed, so that its
+ * loops unroll. */
+static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
+			uint32_t count)
+{
+	if (((const lif *)p->state)->nsyn)
+		deliver_n(p, t, j, s0, count, 2);
+	else
+		deliver_n(p, t, j, s0, count, 0);
 }
 
 static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
