@@ -421,6 +421,10 @@ int ms__connect_build(ms_net *net, int k)
 				 : w >= 0.0 ? MS_RECEPTOR_EXC
 					    : MS_RECEPTOR_INH;
 	}
+	j->rec_all = e.n ? j->receptor[0] : MS_RECEPTOR_EXC;
+	for (size_t s = 1; s < e.n && j->rec_all >= 0; s++)
+		if (j->receptor[s] != j->rec_all)
+			j->rec_all = -1;
 	rc = delay_groups(j, P->n);
 fail:
 	free(tmp);

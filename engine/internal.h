@@ -119,6 +119,7 @@ struct ms__proj {
 	double *weight;
 	double *delay;
 	uint8_t *receptor;
+	int rec_all;       /* the receptor of every synapse, or -1 if mixed */
 	/* Delay groups: row i's groups end at gend[gofs[i]] .. gend[gofs[i+1]-1]
 	 * (synapse indices). NULL when every synapse has the same delay: then
 	 * a row is one group. */

@@ -639,7 +639,8 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 				continue;
 			n->V += w;
 		} else {
-			n->y[j->receptor[s] == MS_RECEPTOR_INH] += w;
+			int r = j->rec_all >= 0 ? j->rec_all : j->receptor[s];
+			n->y[r == MS_RECEPTOR_INH] += w;
 		}
 		/* Every kernel is non-negative: a negative input only lowers
 		 * V at all later times, so the registered check stays valid. */
