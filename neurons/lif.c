@@ -92,6 +92,7 @@ typedef struct lif {
 	double tau[2], inv_tau[2], coef[2], delta[2];
 	int degen[2];         /* tau_k close to tau_m: use the phi form */
 	int plain;            /* two synapse kernels, neither degenerate */
+	int pow_n[2];         /* tau_m / tau_k when a small integer, else 0 */
 	double peak_s[2];     /* argmax of g_k */
 	double peak_g[2];     /* max of g_k */
 	double inv3[3];       /* 1/tau_m, 1/tau_e, 1/tau_i */
@@ -155,8 +156,16 @@ static void eval_at(const lif *L, double s, traj *tr)
 	tr->s = s;
 	tr->Em = exp(-s * L->inv_tau_m);
 	for (int k = 0; k < L->nsyn; k++) {
-		tr->E[k] = L->tau[k] == L->tau_m ? tr->Em
-						 : exp(-s * L->inv_tau[k]);
+		/* With tau_m = n tau_k, e^{-s/tau_k} is a power of
+		 * e^{-s/tau_m} (the identity Brette 2007 builds on). */
+		double x = tr->Em;
+		if (L->pow_n[k]) {
+			for (int q = 1; q < L->pow_n[k]; q++)
+				x *= tr->Em;
+			tr->E[k] = x;
+		} else {
+			tr->E[k] = exp(-s * L->inv_tau[k]);
+		}
 		tr->g[k] = kernel(L, k, s, tr->Em, tr->E[k]);
 	}
 }
@@ -419,8 +428,20 @@ static double first_crossing(const lif *L, const start *st)
 	if (!(lo < INFINITY))
 		return INFINITY;
 	eval_at(L, lo, &a);
-	if (v_at(L, st, &a) >= L->th)
-		return lo;
+	{
+		double va = v_at(L, st, &a), slope;
+		if (va >= L->th)
+			return lo;
+		/* Usually V is still rising here: twice the Newton step
+		 * brackets the crossing, and the bracket is small enough for
+		 * the search to certify it at once. */
+		slope = slope_at(L, st, &a, va);
+		if (slope > 0.0) {
+			eval_at(L, lo + 2.0 * (L->th - va) / slope, &b);
+			if (v_at(L, st, &b) >= L->th)
+				return dfs(L, st, &a, &b, 0);
+		}
+	}
 	S += lo;
 	for (;;) {
 		double r;
@@ -616,8 +637,12 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 			__builtin_prefetch(&p->chk_win[a]);
 		}
 
+		/* An input at the unit's own time takes the general path,
+		 * which leaves the state as it is (G F may differ from 1 by
+		 * an ulp); both paths must give the same bits, whichever
+		 * the registration state selects. */
 		if (p->chk_win[i] > win && n->t0 >= n->tref_end &&
-		    n->ep == g->ep) {
+		    n->ep == g->ep && n->t0 < t) {
 			double Em = g->G[0] * n->F[0], dt = t - n->t0;
 			Vb = L->E_L + L->Ie_mV + n->Iext_mV;
 			n->V = Vb + (n->V - Vb) * Em;
@@ -729,6 +754,10 @@ static void kernel_consts(lif *L, int k)
 
 	L->inv_tau[k] = 1.0 / L->tau[k];
 	L->delta[k] = L->inv_tau[k] - L->inv_tau_m;
+	L->pow_n[k] = 0;
+	for (int q = 1; q <= 8; q++)
+		if (L->tau_m == q * L->tau[k])
+			L->pow_n[k] = q;
 	/* Within 1% the difference of exponentials loses too many digits to
 	 * cancellation; the phi form is exact there. */
 	L->degen[k] = fabs(1.0 - L->tau_m / L->tau[k]) < 0.01;
