@@ -216,39 +216,6 @@ static uint32_t proj_owner(const ms_net *net, int k)
 	return ms__rng_owner(key);
 }
 
-static int gen_fixed_prob(const ms_net *net, const ms__proj *j,
-			  uint32_t owner, edges *e)
-{
-	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
-	int no_self = j->pre == j->post && !j->conn.allow_self;
-	double p = j->conn.p, log_q = log1p(-p);
-
-	if (p == 0.0)
-		return MS_OK;
-	for (uint32_t i = 0; i < P->n; i++) {
-		ms__rng r;
-		double pos = -1.0;
-		ms__rng_init(&r, net->seed, MS__RNG_CONNECT, owner, i);
-		for (;;) {
-			/* Geometric gaps between successes: exactly
-			 * Bernoulli(p) per pair, in O(successes). */
-			double gap = p == 1.0 ? 0.0
-					      : floor(log1p(-ms__rng_uniform(
-							      &r)) /
-						      log_q);
-			pos += 1.0 + gap;
-			if (pos >= (double)Q->n)
-				break;
-			if (no_self && (uint32_t)pos == i)
-				continue;
-			if (edge_add(e, i, (uint32_t)pos, j->syn.weight,
-				     j->syn.delay_ms))
-				return MS_ENOMEM;
-		}
-	}
-	return MS_OK;
-}
-
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -296,36 +263,14 @@ static int gen_fixed_indegree(const ms_net *net, const ms__proj *j,
 static int generate(const ms_net *net, const ms__proj *j, uint32_t owner,
 		    edges *e)
 {
-	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
-	int no_self = j->pre == j->post && !j->conn.allow_self;
-
-	switch (j->conn.rule) {
-	case MS_CONN_ALL_TO_ALL:
-		for (uint32_t i = 0; i < P->n; i++)
-			for (uint32_t t = 0; t < Q->n; t++)
-				if (!(no_self && i == t) &&
-				    edge_add(e, i, t, j->syn.weight,
-					     j->syn.delay_ms))
-					return MS_ENOMEM;
-		return MS_OK;
-	case MS_CONN_ONE_TO_ONE:
-		for (uint32_t i = 0; i < P->n; i++)
-			if (edge_add(e, i, i, j->syn.weight, j->syn.delay_ms))
-				return MS_ENOMEM;
-		return MS_OK;
-	case MS_CONN_FIXED_PROB:
-		return gen_fixed_prob(net, j, owner, e);
-	case MS_CONN_FIXED_INDEGREE:
+	if (j->conn.rule == MS_CONN_FIXED_INDEGREE)
 		return gen_fixed_indegree(net, j, owner, e);
-	case MS_CONN_LIST:
-		for (size_t k = 0; k < j->conn.n; k++)
-			if (edge_add(e, j->l_pre[k], j->l_post[k],
-				     j->l_w ? j->l_w[k] : j->syn.weight,
-				     j->l_d ? j->l_d[k] : j->syn.delay_ms))
-				return MS_ENOMEM;
-		return MS_OK;
-	}
-	return MS_EINVAL;
+	for (size_t k = 0; k < j->conn.n; k++)
+		if (edge_add(e, j->l_pre[k], j->l_post[k],
+			     j->l_w ? j->l_w[k] : j->syn.weight,
+			     j->l_d ? j->l_d[k] : j->syn.delay_ms))
+			return MS_ENOMEM;
+	return MS_OK;
 }
 
 /* Order inside a row: delay, then target, then input order (stable). */
@@ -371,16 +316,116 @@ static int delay_groups(ms__proj *j, uint32_t n_pre)
 	return MS_OK;
 }
 
-int ms__connect_build(ms_net *net, int k)
+static uint8_t receptor_of(const ms__proj *j, double w)
 {
-	ms__proj *j = net->projs[k];
+	if (j->syn.receptor != MS_RECEPTOR_AUTO)
+		return (uint8_t)j->syn.receptor;
+	return w >= 0.0 ? MS_RECEPTOR_EXC : MS_RECEPTOR_INH;
+}
+
+/* Connectors that produce rows in source order write the CSR directly:
+ * no edge list, no re-sorting, constant weight and delay. */
+static int grow_u32(uint32_t **v, size_t *cap, size_t need)
+{
+	size_t c = *cap;
+	uint32_t *nv;
+
+	if (need <= c)
+		return MS_OK;
+	while (c < need)
+		c = c ? 2 * c : 1024;
+	nv = realloc(*v, c * sizeof(uint32_t));
+	if (!nv)
+		return MS_ENOMEM;
+	*v = nv;
+	*cap = c;
+	return MS_OK;
+}
+
+static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
+{
+	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
+	int no_self = j->pre == j->post && !j->conn.allow_self;
+	double p = j->conn.p, log_q = log1p(-p);
+	size_t n = 0, cap;
+
+	switch (j->conn.rule) {
+	case MS_CONN_ALL_TO_ALL:
+		cap = (size_t)P->n * Q->n;
+		break;
+	case MS_CONN_ONE_TO_ONE:
+		cap = P->n;
+		break;
+	default: {
+		double mean = p * (double)P->n * (double)Q->n;
+		cap = (size_t)(mean + 10.0 * sqrt(mean) + 1024.0);
+	}
+	}
+	j->row = malloc(((size_t)P->n + 1) * sizeof(uint64_t));
+	if (!j->row || grow_u32(&j->target, &(size_t){0}, cap))
+		return MS_ENOMEM;
+	for (uint32_t i = 0; i < P->n; i++) {
+		j->row[i] = n;
+		if (j->conn.rule == MS_CONN_ONE_TO_ONE) {
+			j->target[n++] = i;
+			continue;
+		}
+		if (j->conn.rule == MS_CONN_ALL_TO_ALL) {
+			for (uint32_t t = 0; t < Q->n; t++)
+				if (!(no_self && t == i))
+					j->target[n++] = t;
+			continue;
+		}
+		if (p == 0.0)
+			continue;
+		{
+			ms__rng r;
+			double pos = -1.0;
+			ms__rng_init(&r, net->seed, MS__RNG_CONNECT, owner, i);
+			for (;;) {
+				/* Geometric gaps between successes: exactly
+				 * Bernoulli(p) per pair, in O(successes). */
+				double gap = p == 1.0 ? 0.0
+						      : floor(log1p(-ms__rng_uniform(
+								      &r)) /
+							      log_q);
+				pos += 1.0 + gap;
+				if (pos >= (double)Q->n)
+					break;
+				if (no_self && (uint32_t)pos == i)
+					continue;
+				if (grow_u32(&j->target, &cap, n + 1))
+					return MS_ENOMEM;
+				j->target[n++] = (uint32_t)pos;
+			}
+		}
+	}
+	j->row[P->n] = n;
+	j->n = n;
+	j->weight = malloc((n ? n : 1) * sizeof(double));
+	j->delay = malloc((n ? n : 1) * sizeof(double));
+	j->receptor = malloc(n ? n : 1);
+	if (!j->weight || !j->delay || !j->receptor)
+		return MS_ENOMEM;
+	for (size_t s = 0; s < n; s++) {
+		j->weight[s] = j->syn.weight;
+		j->delay[s] = j->syn.delay_ms;
+	}
+	memset(j->receptor, receptor_of(j, j->syn.weight), n);
+	return MS_OK;
+}
+
+/* The other connectors: an edge list, then a counting sort by source and a
+ * sort of each row by (delay, target). */
+static int build_edges(const ms_net *net, ms__proj *j, uint32_t owner)
+{
 	const ms__pop *P = net->pops[j->pre];
 	edges e = {0};
 	uint64_t *fill = NULL;
 	rowent *tmp = NULL;
 	int rc;
 
-	rc = generate(net, j, proj_owner(net, k), &e);
+	rc = generate(net, j, owner, &e);
 	if (rc)
 		goto fail;
 	rc = MS_ENOMEM;
@@ -416,20 +461,36 @@ int ms__connect_build(ms_net *net, int k)
 		j->target[s] = tmp[s].post;
 		j->weight[s] = w;
 		j->delay[s] = tmp[s].d;
-		j->receptor[s] = j->syn.receptor != MS_RECEPTOR_AUTO
-					 ? (uint8_t)j->syn.receptor
-				 : w >= 0.0 ? MS_RECEPTOR_EXC
-					    : MS_RECEPTOR_INH;
+		j->receptor[s] = receptor_of(j, w);
 	}
-	j->rec_all = e.n ? j->receptor[0] : MS_RECEPTOR_EXC;
-	for (size_t s = 1; s < e.n && j->rec_all >= 0; s++)
-		if (j->receptor[s] != j->rec_all)
-			j->rec_all = -1;
-	rc = delay_groups(j, P->n);
+	rc = MS_OK;
 fail:
 	free(tmp);
 	free(fill);
 	edges_free(&e);
+	return rc;
+}
+
+int ms__connect_build(ms_net *net, int k)
+{
+	ms__proj *j = net->projs[k];
+	const ms__pop *P = net->pops[j->pre];
+	uint32_t owner = proj_owner(net, k);
+	int rc;
+
+	if (j->conn.rule == MS_CONN_ALL_TO_ALL ||
+	    j->conn.rule == MS_CONN_ONE_TO_ONE ||
+	    j->conn.rule == MS_CONN_FIXED_PROB)
+		rc = build_rows(net, j, owner);
+	else
+		rc = build_edges(net, j, owner);
+	if (!rc) {
+		j->rec_all = j->n ? j->receptor[0] : MS_RECEPTOR_EXC;
+		for (size_t s = 1; s < j->n && j->rec_all >= 0; s++)
+			if (j->receptor[s] != j->rec_all)
+				j->rec_all = -1;
+		rc = delay_groups(j, P->n);
+	}
 	if (rc)
 		return ms__err(net, rc, "building projection %s -> %s: %s",
 			       P->name, net->pops[j->post]->name,
