@@ -95,6 +95,7 @@ typedef struct lif {
 	int pow_n[2];         /* tau_m / tau_k when a small integer, else 0 */
 	double peak_s[2];     /* argmax of g_k */
 	double peak_g[2];     /* max of g_k */
+	double chord[2];      /* tau_m peak_g / peak_s: g_k's chord slope */
 	double inv3[3];       /* 1/tau_m, 1/tau_e, 1/tau_i */
 	double epoch_ms, inv_epoch;
 	fac cache;
@@ -254,7 +255,7 @@ static void eval_from(lif *L, const lifn *n, const start *st, double t,
 static inline double lin_bound(const lif *L, double v, double Vb, const double *y,
 			double t)
 {
-	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2;
+	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2, sp;
 
 	if (gap <= 0.0)
 		return t;
@@ -273,7 +274,26 @@ static inline double lin_bound(const lif *L, double v, double Vb, const double *
 		s2 = (gap - ce) * L->tau_m / a;
 	else
 		return INFINITY;
-	return t + maxd(s1, s2);
+	sp = maxd(s1, s2);
+	/*
+	 * Close to threshold, inhibition matters. g_k is concave on
+	 * [0, 2 peak_s], so on [0, peak_s] it lies above its chord
+	 * peak_g s / peak_s, and a negative y_k lowers the envelope by at
+	 * least |y_k| peak_g s / peak_s there: both lines lose slope h.
+	 */
+	for (int k = 0; k < L->nsyn; k++) {
+		double h, xr, r1, r2;
+		if (y[k] >= 0.0 || sp >= L->peak_s[k])
+			continue;
+		h = -y[k] * L->chord[k];
+		r1 = a + b - h > 0.0 ? gap * L->tau_m / (a + b - h) : INFINITY;
+		r2 = ce >= gap	   ? 0.0
+		     : a - h > 0.0 ? (gap - ce) * L->tau_m / (a - h)
+				   : INFINITY;
+		xr = maxd(r1, r2);
+		sp = xr <= L->peak_s[k] ? maxd(sp, xr) : L->peak_s[k];
+	}
+	return t + sp;
 }
 
 /* Can the envelope of lin_bound reach V_th within s? If not, a check
@@ -767,6 +787,7 @@ static void kernel_consts(lif *L, int k)
 						    (L->inv_tau_m - L->inv_tau[k]);
 	eval_at(L, L->peak_s[k], &tr);
 	L->peak_g[k] = tr.g[k];
+	L->chord[k] = L->tau_m * L->peak_g[k] / L->peak_s[k];
 }
 
 static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
