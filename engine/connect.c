@@ -300,8 +300,11 @@ static int delay_groups(ms__proj *j, uint32_t n_pre)
 
 	for (size_t s = 1; s < j->n && uniform; s++)
 		uniform = j->delay[s] == j->delay[0];
-	if (uniform)
+	if (uniform) {
+		/* The spike path then never touches the per-synapse array. */
+		j->delay_all = j->n ? j->delay[0] : j->syn.delay_ms;
 		return MS_OK;
+	}
 	j->gofs = malloc(((size_t)n_pre + 1) * sizeof(uint64_t));
 	j->gend = malloc((j->n ? j->n : 1) * sizeof(uint64_t));
 	if (!j->gofs || !j->gend)

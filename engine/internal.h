@@ -124,6 +124,7 @@ struct ms__proj {
 	 * (synapse indices). NULL when every synapse has the same delay: then
 	 * a row is one group. */
 	uint64_t *gofs, *gend;
+	double delay_all;  /* the one delay when gofs is NULL */
 	/* connector arguments kept until build */
 	ms_conn_spec conn;
 	ms_syn_spec syn;

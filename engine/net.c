@@ -782,7 +782,7 @@ void ms__emit_spike(ms__pop *p, uint32_t i, double t)
 		ev.proj = (uint32_t)p->out[k];
 		while (s < end) {
 			uint64_t e = j->gofs ? j->gend[g++] : end;
-			ev.t = t + j->delay[s];
+			ev.t = t + (j->gofs ? j->delay[s] : j->delay_all);
 			ev.n = (uint32_t)(e - s);
 			ev.s0 = s;
 			if (ms__queue_push(&net->q, &ev, net->win + 1))
@@ -1071,6 +1071,13 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 		if (ts < t_end && ts <= td && ts <= tr) {
 			apply_current(net, c, ts);
 		} else if (td < t_end && td <= tr) {
+			/* The next group's synapses are cold: fetch them now. */
+			if (b->head + 1 < b->n) {
+				const ms__dev *nx = &b->ev[b->head + 1];
+				const ms__proj *nj = net->projs[nx->proj];
+				__builtin_prefetch(&nj->target[nx->s0]);
+				__builtin_prefetch(&nj->weight[nx->s0]);
+			}
 			deliver(net, &b->ev[b->head++]);
 			net->q.pending--;
 		} else if (tr < t_end) {
