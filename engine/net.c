@@ -889,10 +889,11 @@ static int build(ms_net *net)
 	/* Without synapses the window length only sets the bookkeeping
 	 * granularity, not the results. */
 	net->D = dmin < INFINITY ? dmin : 1.0;
-	/* The ring covers the longest delay and, at least, the next 4096
+	/* The ring covers the longest delay and, at least, the next 1024
 	 * windows, so that most checks and deliveries never go through the
-	 * far-future heap. */
-	nb = 4096;
+	 * far-future heap; a larger ring only costs memory first touched
+	 * (1024 ran 1 s of CUBA 12% faster than 4096). */
+	nb = 1024;
 	while (nb < (1u << 20) && (double)nb < dmax / net->D + 2.0)
 		nb *= 2;
 	if ((rc = ms__queue_init(&net->q, net->D, nb)))
