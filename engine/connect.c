@@ -12,13 +12,13 @@
 #include "engine/internal.h"
 
 static int bad(ms_net *net, const char *fmt, const char *a, const char *b,
-	       double v)
+               double v)
 {
 	return ms__err(net, MS_EINVAL, fmt, a, b, v);
 }
 
 int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
-		   const ms_syn_spec *syn, int *proj)
+                   const ms_syn_spec *syn, int *proj)
 {
 	ms__pop *P, *Q;
 	ms__proj *j, **nj;
@@ -28,7 +28,7 @@ int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
 		return MS_EINVAL;
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "projections must be made before the first run");
+		               "projections must be made before the first run");
 	if (pre < 0 || (size_t)pre >= net->n_pops || post < 0 ||
 	    (size_t)post >= net->n_pops)
 		return ms__err(net, MS_EINVAL, "connect: no such population");
@@ -36,80 +36,81 @@ int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
 	Q = net->pops[post];
 	if (Q->model->is_generator)
 		return ms__err(net, MS_EINVAL,
-			       "projection %s -> %s: %s is a generator "
-			       "(model %s) and takes no input",
-			       P->name, Q->name, Q->name, Q->model->name);
+		               "projection %s -> %s: %s is a generator "
+		               "(model %s) and takes no input",
+		               P->name, Q->name, Q->name, Q->model->name);
 	if (!isfinite(syn->weight))
 		return bad(net, "projection %s -> %s: weight %g is not finite",
-			   P->name, Q->name, syn->weight);
+		           P->name, Q->name, syn->weight);
 	if (!(syn->delay_ms > 0) || !isfinite(syn->delay_ms))
 		return bad(net,
-			   "projection %s -> %s: delay must be a finite time "
-			   "> 0 ms, got %g ms",
-			   P->name, Q->name, syn->delay_ms);
-	if (syn->receptor < MS_RECEPTOR_AUTO ||
-	    syn->receptor > MS_RECEPTOR_INH)
-		return ms__err(net, MS_EINVAL, "projection %s -> %s: bad "
-			       "receptor", P->name, Q->name);
+		           "projection %s -> %s: delay must be a finite time "
+		           "> 0 ms, got %g ms",
+		           P->name, Q->name, syn->delay_ms);
+	if (syn->receptor < MS_RECEPTOR_AUTO || syn->receptor > MS_RECEPTOR_INH)
+		return ms__err(net, MS_EINVAL,
+		               "projection %s -> %s: bad "
+		               "receptor",
+		               P->name, Q->name);
 	switch (conn->rule) {
 	case MS_CONN_ALL_TO_ALL:
 		break;
 	case MS_CONN_ONE_TO_ONE:
 		if (P->n != Q->n)
 			return ms__err(net, MS_EINVAL,
-				       "projection %s -> %s: one_to_one needs "
-				       "equal sizes (%u and %u)",
-				       P->name, Q->name, P->n, Q->n);
+			               "projection %s -> %s: one_to_one needs "
+			               "equal sizes (%u and %u)",
+			               P->name, Q->name, P->n, Q->n);
 		break;
 	case MS_CONN_FIXED_PROB:
 		if (!(conn->p >= 0.0 && conn->p <= 1.0))
 			return bad(net,
-				   "projection %s -> %s: probability p must "
-				   "be in [0, 1], got %g",
-				   P->name, Q->name, conn->p);
+			           "projection %s -> %s: probability p must "
+			           "be in [0, 1], got %g",
+			           P->name, Q->name, conn->p);
 		break;
 	case MS_CONN_FIXED_INDEGREE: {
 		size_t avail = P->n - (pre == post && !conn->allow_self);
 		if (conn->k > avail)
 			return ms__err(net, MS_EINVAL,
-				       "projection %s -> %s: in-degree k = %zu "
-				       "exceeds the %zu available sources",
-				       P->name, Q->name, conn->k, avail);
+			               "projection %s -> %s: in-degree k = %zu "
+			               "exceeds the %zu available sources",
+			               P->name, Q->name, conn->k, avail);
 		break;
 	}
 	case MS_CONN_LIST:
 		n = conn->n;
 		if (n && (!conn->pre || !conn->post))
 			return ms__err(net, MS_EINVAL,
-				       "projection %s -> %s: list without "
-				       "pre/post arrays",
-				       P->name, Q->name);
+			               "projection %s -> %s: list without "
+			               "pre/post arrays",
+			               P->name, Q->name);
 		for (size_t k = 0; k < n; k++) {
 			if (conn->pre[k] >= P->n || conn->post[k] >= Q->n)
 				return ms__err(
-					net, MS_EINVAL,
-					"projection %s -> %s: pair %zu (%u, "
-					"%u) is out of range (sizes %u, %u)",
-					P->name, Q->name, k, conn->pre[k],
-					conn->post[k], P->n, Q->n);
+				    net, MS_EINVAL,
+				    "projection %s -> %s: pair %zu (%u, "
+				    "%u) is out of range (sizes %u, %u)",
+				    P->name, Q->name, k, conn->pre[k],
+				    conn->post[k], P->n, Q->n);
 			if (conn->weights && !isfinite(conn->weights[k]))
 				return ms__err(net, MS_EINVAL,
-					       "projection %s -> %s: weight of "
-					       "pair %zu is not finite",
-					       P->name, Q->name, k);
+				               "projection %s -> %s: weight of "
+				               "pair %zu is not finite",
+				               P->name, Q->name, k);
 			if (conn->delays_ms && (!(conn->delays_ms[k] > 0) ||
-						!isfinite(conn->delays_ms[k])))
-				return ms__err(net, MS_EINVAL,
-					       "projection %s -> %s: delay of "
-					       "pair %zu must be > 0 ms, got %g",
-					       P->name, Q->name, k,
-					       conn->delays_ms[k]);
+			                        !isfinite(conn->delays_ms[k])))
+				return ms__err(
+				    net, MS_EINVAL,
+				    "projection %s -> %s: delay of "
+				    "pair %zu must be > 0 ms, got %g",
+				    P->name, Q->name, k, conn->delays_ms[k]);
 		}
 		break;
 	default:
 		return ms__err(net, MS_EINVAL,
-			       "projection %s -> %s: unknown connector rule %d",
-			       P->name, Q->name, (int)conn->rule);
+		               "projection %s -> %s: unknown connector rule %d",
+		               P->name, Q->name, (int)conn->rule);
 	}
 
 	j = calloc(1, sizeof(*j));
@@ -212,7 +213,7 @@ static uint32_t proj_owner(const ms_net *net, int k)
 		    net->projs[q]->post == j->post)
 			m++;
 	snprintf(key, sizeof(key), "%s->%s#%d", net->pops[j->pre]->name,
-		 net->pops[j->post]->name, m);
+	         net->pops[j->post]->name, m);
 	return ms__rng_owner(key);
 }
 
@@ -223,7 +224,7 @@ static int u32_cmp(const void *a, const void *b)
 }
 
 static int gen_fixed_indegree(const ms_net *net, const ms__proj *j,
-			      uint32_t owner, edges *e)
+                              uint32_t owner, edges *e)
 {
 	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
 	int no_self = j->pre == j->post && !j->conn.allow_self;
@@ -250,7 +251,7 @@ static int gen_fixed_indegree(const ms_net *net, const ms__proj *j,
 			/* Skip the target itself by shifting the range. */
 			uint32_t src = pick[q] + (no_self && pick[q] >= t);
 			if (edge_add(e, src, t, j->syn.weight,
-				     j->syn.delay_ms)) {
+			             j->syn.delay_ms)) {
 				free(pick);
 				return MS_ENOMEM;
 			}
@@ -261,14 +262,14 @@ static int gen_fixed_indegree(const ms_net *net, const ms__proj *j,
 }
 
 static int generate(const ms_net *net, const ms__proj *j, uint32_t owner,
-		    edges *e)
+                    edges *e)
 {
 	if (j->conn.rule == MS_CONN_FIXED_INDEGREE)
 		return gen_fixed_indegree(net, j, owner, e);
 	for (size_t k = 0; k < j->conn.n; k++)
 		if (edge_add(e, j->l_pre[k], j->l_post[k],
-			     j->l_w ? j->l_w[k] : j->syn.weight,
-			     j->l_d ? j->l_d[k] : j->syn.delay_ms))
+		             j->l_w ? j->l_w[k] : j->syn.weight,
+		             j->l_d ? j->l_d[k] : j->syn.delay_ms))
 			return MS_ENOMEM;
 	return MS_OK;
 }
@@ -312,7 +313,8 @@ static int delay_groups(ms__proj *j, uint32_t n_pre)
 	for (uint32_t i = 0; i < n_pre; i++) {
 		j->gofs[i] = ng;
 		for (uint64_t s = j->row[i]; s < j->row[i + 1]; s++)
-			if (s + 1 == j->row[i + 1] || j->delay[s + 1] != j->delay[s])
+			if (s + 1 == j->row[i + 1] ||
+			    j->delay[s + 1] != j->delay[s])
 				j->gend[ng++] = s + 1;
 	}
 	j->gofs[n_pre] = ng;
@@ -388,10 +390,11 @@ static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
 			for (;;) {
 				/* Geometric gaps between successes: exactly
 				 * Bernoulli(p) per pair, in O(successes). */
-				double gap = p == 1.0 ? 0.0
-						      : floor(log1p(-ms__rng_uniform(
-								      &r)) /
-							      log_q);
+				double gap =
+				    p == 1.0
+				        ? 0.0
+				        : floor(log1p(-ms__rng_uniform(&r)) /
+				                log_q);
 				pos += 1.0 + gap;
 				if (pos >= (double)Q->n)
 					break;
@@ -496,8 +499,8 @@ int ms__connect_build(ms_net *net, int k)
 	}
 	if (rc)
 		return ms__err(net, rc, "building projection %s -> %s: %s",
-			       P->name, net->pops[j->post]->name,
-			       ms_strerror(rc));
+		               P->name, net->pops[j->post]->name,
+		               ms_strerror(rc));
 	return MS_OK;
 }
 
@@ -514,7 +517,7 @@ size_t ms_net_projection_size(const ms_net *net, int proj)
 }
 
 int ms_net_projection_get(const ms_net *net, int proj, uint32_t *pre,
-			  uint32_t *post, double *weight, double *delay_ms)
+                          uint32_t *post, double *weight, double *delay_ms)
 {
 	const ms__proj *j;
 

@@ -34,8 +34,8 @@ const char *ms_strerror(int code)
 
 const char *ms_dim_unit(ms_dim dim)
 {
-	static const char *const names[] = {"", "ms", "mV", "pA",
-					    "nS", "pF", "Hz"};
+	static const char *const names[] = {"",   "ms", "mV", "pA",
+	                                    "nS", "pF", "Hz"};
 
 	if ((unsigned)dim >= sizeof(names) / sizeof(names[0]))
 		return "?";

@@ -16,12 +16,12 @@
 /* Poisson                                                                  */
 
 static const ms_param_info poisson_params[] = {
-	{"rate", MS_DIM_RATE, 0.0, 0.0, 1e9, 0,
-	 "constant rate, used when no rate profile is given"},
+    {"rate", MS_DIM_RATE, 0.0, 0.0, 1e9, 0,
+     "constant rate, used when no rate profile is given"},
 };
 
 typedef struct poisson {
-	double *pt, *prate;  /* profile: rate prate[k] (per ms) from pt[k] */
+	double *pt, *prate; /* profile: rate prate[k] (per ms) from pt[k] */
 	size_t np;
 	int has_profile;
 	ms__rng *rng;
@@ -86,7 +86,7 @@ static int poisson_build(ms__pop *p, char *err, size_t errlen)
 		return MS_ENOMEM;
 	for (uint32_t i = 0; i < p->n; i++) {
 		ms__rng_init(&G->rng[i], p->net->seed, MS__RNG_POISSON,
-			     ms__rng_owner(p->name), i);
+		             ms__rng_owner(p->name), i);
 		G->next[i] = poisson_draw(G, i, p->net->t_now);
 	}
 	return MS_OK;
@@ -126,7 +126,7 @@ static double poisson_bound(ms__pop *p, uint32_t i, double t)
 }
 
 int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
-				const double *rate_Hz, size_t n)
+                                const double *rate_Hz, size_t n)
 {
 	ms__pop *p;
 	poisson *G;
@@ -137,26 +137,26 @@ int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
 	p = net->pops[pop];
 	if (p->model != &ms__poisson_model)
 		return ms__err(net, MS_EINVAL,
-			       "population %s is not a poisson generator",
-			       p->name);
+		               "population %s is not a poisson generator",
+		               p->name);
 	if (n == 0 || !t_ms || !rate_Hz)
 		return ms__err(net, MS_EINVAL,
-			       "rate profile of %s: expected at least one "
-			       "(time, rate) pair",
-			       p->name);
+		               "rate profile of %s: expected at least one "
+		               "(time, rate) pair",
+		               p->name);
 	for (size_t k = 0; k < n; k++) {
 		if (!isfinite(t_ms[k]) || t_ms[k] < 0 ||
 		    (k && !(t_ms[k] > t_ms[k - 1])))
 			return ms__err(net, MS_EINVAL,
-				       "rate profile of %s: times must be "
-				       "finite, >= 0 ms and increasing "
-				       "(entry %zu: %g ms)",
-				       p->name, k, t_ms[k]);
+			               "rate profile of %s: times must be "
+			               "finite, >= 0 ms and increasing "
+			               "(entry %zu: %g ms)",
+			               p->name, k, t_ms[k]);
 		if (!(rate_Hz[k] >= 0) || !isfinite(rate_Hz[k]))
 			return ms__err(net, MS_EINVAL,
-				       "rate profile of %s: rate %zu must be "
-				       "a finite rate >= 0 Hz, got %g",
-				       p->name, k, rate_Hz[k]);
+			               "rate profile of %s: rate %zu must be "
+			               "a finite rate >= 0 Hz, got %g",
+			               p->name, k, rate_Hz[k]);
 	}
 	G = poisson_get(p);
 	nt = malloc(n * sizeof(double));
@@ -187,24 +187,24 @@ int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
 }
 
 const ms__model ms__poisson_model = {
-	.name = "poisson",
-	.is_generator = 1,
-	.params = poisson_params,
-	.n_params = 1,
-	.weight_dim = MS_DIM_NONE,
-	.build = poisson_build,
-	.destroy = poisson_destroy,
-	.settle = poisson_settle,
-	.bound = poisson_bound,
+    .name = "poisson",
+    .is_generator = 1,
+    .params = poisson_params,
+    .n_params = 1,
+    .weight_dim = MS_DIM_NONE,
+    .build = poisson_build,
+    .destroy = poisson_destroy,
+    .settle = poisson_settle,
+    .bound = poisson_bound,
 };
 
 /* ------------------------------------------------------------------------ */
 /* Spike sources                                                            */
 
 typedef struct source {
-	uint64_t *off;   /* CSR by unit over times */
+	uint64_t *off; /* CSR by unit over times */
 	double *times;
-	uint64_t *cur;   /* next spike of each unit */
+	uint64_t *cur; /* next spike of each unit */
 	/* spikes added before the first run */
 	uint32_t *pid;
 	double *pt;
@@ -227,7 +227,7 @@ static int dbl_cmp(const void *a, const void *b)
 /* Rebuild the per-unit arrays from the pending spikes of each unit plus
  * the new ones. */
 static int source_merge(ms__pop *p, const uint32_t *ids, const double *t,
-			size_t n)
+                        size_t n)
 {
 	source *S = p->state;
 	uint64_t *off = calloc((size_t)p->n + 1, sizeof(uint64_t));
@@ -277,7 +277,7 @@ nomem:
 }
 
 int ms_spike_source_add(ms_net *net, int pop, const uint32_t *ids,
-			const double *times_ms, size_t n)
+                        const double *times_ms, size_t n)
 {
 	ms__pop *p;
 	source *S;
@@ -288,21 +288,21 @@ int ms_spike_source_add(ms_net *net, int pop, const uint32_t *ids,
 	p = net->pops[pop];
 	if (p->model != &ms__spike_source_model)
 		return ms__err(net, MS_EINVAL,
-			       "population %s is not a spike_source", p->name);
+		               "population %s is not a spike_source", p->name);
 	if (n && (!ids || !times_ms))
 		return MS_EINVAL;
 	for (size_t k = 0; k < n; k++) {
 		if (ids[k] >= p->n)
 			return ms__err(net, MS_EINVAL,
-				       "spikes of %s: unit %u out of range "
-				       "(size %u)",
-				       p->name, ids[k], p->n);
+			               "spikes of %s: unit %u out of range "
+			               "(size %u)",
+			               p->name, ids[k], p->n);
 		if (!isfinite(times_ms[k]) || times_ms[k] < net->t_now)
 			return ms__err(net, MS_EINVAL,
-				       "spikes of %s: time %g ms must be "
-				       "finite and not before the current "
-				       "time %g ms",
-				       p->name, times_ms[k], net->t_now);
+			               "spikes of %s: time %g ms must be "
+			               "finite and not before the current "
+			               "time %g ms",
+			               p->name, times_ms[k], net->t_now);
 	}
 	S = source_get(p);
 	if (!S)
@@ -380,11 +380,11 @@ static double source_bound(ms__pop *p, uint32_t i, double t)
 }
 
 const ms__model ms__spike_source_model = {
-	.name = "spike_source",
-	.is_generator = 1,
-	.weight_dim = MS_DIM_NONE,
-	.build = source_build,
-	.destroy = source_destroy,
-	.settle = source_settle,
-	.bound = source_bound,
+    .name = "spike_source",
+    .is_generator = 1,
+    .weight_dim = MS_DIM_NONE,
+    .build = source_build,
+    .destroy = source_destroy,
+    .settle = source_settle,
+    .bound = source_bound,
 };

@@ -25,7 +25,7 @@
 #include "engine/recorder.h"
 #include "engine/rng.h"
 
-#define MS__NAME_MAX 64
+#define MS__NAME_MAX  64
 #define MS__NO_WINDOW INT64_MAX
 
 typedef struct ms__pop ms__pop;
@@ -67,8 +67,8 @@ typedef struct ms__model {
 	void (*destroy)(ms__pop *p);
 
 	void (*settle)(ms__pop *p, uint32_t i, double t);
-	void (*deliver)(ms__pop *p, double t, const ms__proj *j,
-			uint64_t s0, uint32_t n);
+	void (*deliver)(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
+	                uint32_t n);
 	void (*add_current)(ms__pop *p, uint32_t i, double t, double dI_pA);
 	double (*bound)(ms__pop *p, uint32_t i, double t);
 	double (*check)(ms__pop *p, uint32_t i, double t);
@@ -85,7 +85,7 @@ extern const ms__model ms__spike_source_model;
 
 typedef struct ms__init {
 	int var;
-	int uniform;      /* 0: value a; 1: uniform in [a, b) */
+	int uniform; /* 0: value a; 1: uniform in [a, b) */
 	double a, b;
 } ms__init;
 
@@ -95,12 +95,12 @@ struct ms__pop {
 	uint32_t n;
 	int index;
 	ms_net *net;
-	double *param;    /* model->n_params values, base units */
-	void *state;      /* model-owned */
+	double *param; /* model->n_params values, base units */
+	void *state;   /* model-owned */
 
 	int64_t *chk_win; /* window of the pending check of each unit */
 
-	int *out;         /* projections leaving this population */
+	int *out; /* projections leaving this population */
 	size_t n_out;
 
 	ms__init *init;
@@ -113,18 +113,18 @@ struct ms__pop {
 
 struct ms__proj {
 	int pre, post;
-	size_t n;          /* synapses */
-	uint64_t *row;     /* CSR offsets by source, pre->n + 1 */
+	size_t n;      /* synapses */
+	uint64_t *row; /* CSR offsets by source, pre->n + 1 */
 	uint32_t *target;
 	double *weight;
 	double *delay;
 	uint8_t *receptor;
-	int rec_all;       /* the receptor of every synapse, or -1 if mixed */
-	/* Delay groups: row i's groups end at gend[gofs[i]] .. gend[gofs[i+1]-1]
-	 * (synapse indices). NULL when every synapse has the same delay: then
-	 * a row is one group. */
+	int rec_all; /* the receptor of every synapse, or -1 if mixed */
+	/* Delay groups: row i's groups end at gend[gofs[i]] ..
+	 * gend[gofs[i+1]-1] (synapse indices). NULL when every synapse has the
+	 * same delay: then a row is one group. */
 	uint64_t *gofs, *gend;
-	double delay_all;  /* the one delay when gofs is NULL */
+	double delay_all; /* the one delay when gofs is NULL */
 	/* connector arguments kept until build */
 	ms_conn_spec conn;
 	ms_syn_spec syn;
@@ -134,7 +134,7 @@ struct ms__proj {
 
 typedef struct ms__current {
 	int pop;
-	uint32_t *ids;     /* NULL: all units */
+	uint32_t *ids; /* NULL: all units */
 	size_t n_ids;
 	double *t, *amp;
 	size_t n, next;
@@ -145,7 +145,7 @@ typedef struct ms__report {
 	uint32_t *ids;
 	size_t n_ids;
 	double dt, t0;
-	uint64_t k;        /* next sample index */
+	uint64_t k; /* next sample index */
 	float *frame;
 	int handle;
 } ms__report;
@@ -169,22 +169,22 @@ struct ms_net {
 	size_t n_rep;
 
 	int built;
-	int build_rc;      /* a failed build stays failed (its message kept) */
+	int build_rc; /* a failed build stays failed (its message kept) */
 	double t_now;
-	double D;          /* window length = minimum delay */
+	double D; /* window length = minimum delay */
 	ms__queue q;
-	int64_t win;       /* current window index */
+	int64_t win; /* current window index */
 
-	ms__wspike *ws;    /* spikes of the current window */
+	ms__wspike *ws; /* spikes of the current window */
 	size_t n_ws, cap_ws;
-	double *stage_t;   /* one population's share of ws, for the recorder */
+	double *stage_t; /* one population's share of ws, for the recorder */
 	uint64_t *stage_id;
 	size_t cap_stage;
 
 	ms__rec *rec;
 	char *out_path;
 	char *config_text, *config_path;
-	double t_first;    /* time of the first run's start */
+	double t_first; /* time of the first run's start */
 	int interrupted;
 
 	volatile int stop;
@@ -195,12 +195,12 @@ struct ms_net {
 	void *spike_cb_user;
 
 	ms_stats st;
-	int emit_failed;   /* ENOMEM while collecting spikes */
+	int emit_failed; /* ENOMEM while collecting spikes */
 };
 
 /* Report an error on net; returns code. */
 int ms__err(ms_net *net, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Called by models for each spike, in time order per unit. */
 void ms__emit_spike(ms__pop *p, uint32_t i, double t);
@@ -230,7 +230,7 @@ int ms__connect_build(ms_net *net, int proj_index);
 
 /* Connector validation at ms_net_connect time (engine/connect.c). */
 int ms__connect_check(ms_net *net, const ms__pop *pre, const ms__pop *post,
-		      const ms_conn_spec *c, const ms_syn_spec *s);
+                      const ms_conn_spec *c, const ms_syn_spec *s);
 
 /* Index of a parameter / variable by name in a model, or -1. */
 int ms__param_index(const ms__model *m, const char *name);

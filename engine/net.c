@@ -11,10 +11,10 @@
 #include "engine/internal.h"
 
 static const ms__model *const models[] = {
-	&ms__lif_delta_model,
-	&ms__lif_exp_model,
-	&ms__poisson_model,
-	&ms__spike_source_model,
+    &ms__lif_delta_model,
+    &ms__lif_exp_model,
+    &ms__poisson_model,
+    &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
 
@@ -47,8 +47,7 @@ const char *ms_model_name(size_t idx)
 	return idx < N_MODELS ? models[idx]->name : NULL;
 }
 
-int ms_model_params(const char *model, const ms_param_info **params,
-		    size_t *n)
+int ms_model_params(const char *model, const ms_param_info **params, size_t *n)
 {
 	const ms__model *m = ms__model_lookup(model);
 
@@ -190,8 +189,7 @@ static int check_pop(ms_net *net, int pop, const char *fn)
 	if (!net)
 		return MS_EINVAL;
 	if (pop < 0 || (size_t)pop >= net->n_pops)
-		return ms__err(net, MS_EINVAL, "%s: no population %d", fn,
-			       pop);
+		return ms__err(net, MS_EINVAL, "%s: no population %d", fn, pop);
 	return MS_OK;
 }
 
@@ -210,7 +208,7 @@ static int valid_name(const char *name)
 }
 
 int ms_net_add_population(ms_net *net, const char *name, const char *model,
-			  size_t n, int *pop)
+                          size_t n, int *pop)
 {
 	const ms__model *m;
 	ms__pop *p, **np;
@@ -219,34 +217,35 @@ int ms_net_add_population(ms_net *net, const char *name, const char *model,
 	if (!net)
 		return MS_EINVAL;
 	if (net->built)
-		return ms__err(net, MS_ESTATE,
-			       "populations must be added before the first run");
+		return ms__err(
+		    net, MS_ESTATE,
+		    "populations must be added before the first run");
 	if (!valid_name(name))
 		return ms__err(net, MS_EINVAL,
-			       "population name \"%s\": expected 1 to %d "
-			       "characters from [A-Za-z0-9_.-]",
-			       name ? name : "(null)", MS__NAME_MAX - 1);
+		               "population name \"%s\": expected 1 to %d "
+		               "characters from [A-Za-z0-9_.-]",
+		               name ? name : "(null)", MS__NAME_MAX - 1);
 	if (ms_net_find_population(net, name, &dummy) == MS_OK)
 		return ms__err(net, MS_EINVAL,
-			       "population name \"%s\" is used twice", name);
+		               "population name \"%s\" is used twice", name);
 	m = ms__model_lookup(model);
 	if (!m) {
 		char known[256] = "";
 		for (size_t i = 0; i < N_MODELS; i++) {
 			strncat(known, i ? ", " : "",
-				sizeof(known) - strlen(known) - 1);
+			        sizeof(known) - strlen(known) - 1);
 			strncat(known, models[i]->name,
-				sizeof(known) - strlen(known) - 1);
+			        sizeof(known) - strlen(known) - 1);
 		}
 		return ms__err(net, MS_ENOENT,
-			       "unknown model \"%s\" (known models: %s)",
-			       model ? model : "(null)", known);
+		               "unknown model \"%s\" (known models: %s)",
+		               model ? model : "(null)", known);
 	}
 	if (n == 0 || n > UINT32_MAX - 1)
 		return ms__err(net, MS_EINVAL,
-			       "population \"%s\": size must be 1 to %u, got "
-			       "%zu",
-			       name, UINT32_MAX - 1, n);
+		               "population \"%s\": size must be 1 to %u, got "
+		               "%zu",
+		               name, UINT32_MAX - 1, n);
 	p = calloc(1, sizeof(*p));
 	np = realloc(net->pops, (net->n_pops + 1) * sizeof(*np));
 	if (!p || !np) {
@@ -331,15 +330,15 @@ static int find_param(ms_net *net, int pop, const char *param, int *idx)
 		char known[512] = "";
 		for (size_t i = 0; i < m->n_params; i++) {
 			strncat(known, i ? ", " : "",
-				sizeof(known) - strlen(known) - 1);
+			        sizeof(known) - strlen(known) - 1);
 			strncat(known, m->params[i].name,
-				sizeof(known) - strlen(known) - 1);
+			        sizeof(known) - strlen(known) - 1);
 		}
 		return ms__err(net, MS_ENOENT,
-			       "model %s has no parameter \"%s\" (parameters: "
-			       "%s)",
-			       m->name, param ? param : "(null)",
-			       m->n_params ? known : "none");
+		               "model %s has no parameter \"%s\" (parameters: "
+		               "%s)",
+		               m->name, param ? param : "(null)",
+		               m->n_params ? known : "none");
 	}
 }
 
@@ -354,24 +353,24 @@ int ms_pop_set_param(ms_net *net, int pop, const char *param, double value)
 		return rc;
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "parameter %s of population %s cannot change "
-			       "after the first run",
-			       param, net->pops[pop]->name);
+		               "parameter %s of population %s cannot change "
+		               "after the first run",
+		               param, net->pops[pop]->name);
 	pi = &net->pops[pop]->model->params[idx];
 	if (!(value >= pi->min && value <= pi->max) ||
 	    (pi->min_open && value == pi->min))
 		return ms__err(net, MS_EINVAL,
-			       "parameter %s = %g %s is out of range: expected "
-			       "%s %g and <= %g %s",
-			       param, value, ms_dim_unit(pi->dim),
-			       pi->min_open ? ">" : ">=", pi->min, pi->max,
-			       ms_dim_unit(pi->dim));
+		               "parameter %s = %g %s is out of range: expected "
+		               "%s %g and <= %g %s",
+		               param, value, ms_dim_unit(pi->dim),
+		               pi->min_open ? ">" : ">=", pi->min, pi->max,
+		               ms_dim_unit(pi->dim));
 	net->pops[pop]->param[idx] = value;
 	return MS_OK;
 }
 
 int ms_pop_get_param(const ms_net *net, int pop, const char *param,
-		     double *value)
+                     double *value)
 {
 	int idx;
 
@@ -385,7 +384,7 @@ int ms_pop_get_param(const ms_net *net, int pop, const char *param,
 }
 
 static int add_init(ms_net *net, int pop, const char *var, int uniform,
-		    double a, double b)
+                    double a, double b)
 {
 	ms__pop *p;
 	ms__init *ni;
@@ -396,18 +395,18 @@ static int add_init(ms_net *net, int pop, const char *var, int uniform,
 	p = net->pops[pop];
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "initial values must be set before the first "
-			       "run");
+		               "initial values must be set before the first "
+		               "run");
 	v = var ? ms__var_index(p->model, var) : -1;
 	if (v < 0)
 		return ms__err(net, MS_ENOENT,
-			       "model %s has no state variable \"%s\"",
-			       p->model->name, var ? var : "(null)");
+		               "model %s has no state variable \"%s\"",
+		               p->model->name, var ? var : "(null)");
 	if (!isfinite(a) || !isfinite(b) || (uniform && !(a <= b)))
 		return ms__err(net, MS_EINVAL,
-			       "initial %s of %s: expected finite values with "
-			       "low <= high",
-			       var, p->name);
+		               "initial %s of %s: expected finite values with "
+		               "low <= high",
+		               var, p->name);
 	ni = realloc(p->init, (p->n_init + 1) * sizeof(*ni));
 	if (!ni)
 		return ms__err(net, MS_ENOMEM, "out of memory");
@@ -422,13 +421,13 @@ int ms_pop_init_value(ms_net *net, int pop, const char *var, double value)
 }
 
 int ms_pop_init_uniform(ms_net *net, int pop, const char *var, double lo,
-			double hi)
+                        double hi)
 {
 	return add_init(net, pop, var, 1, lo, hi);
 }
 
 int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
-		     double *value)
+                     double *value)
 {
 	ms__pop *p;
 	int rc, v;
@@ -439,14 +438,14 @@ int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
 	v = var ? ms__var_index(p->model, var) : -1;
 	if (v < 0)
 		return ms__err(net, MS_ENOENT,
-			       "model %s has no state variable \"%s\"",
-			       p->model->name, var ? var : "(null)");
+		               "model %s has no state variable \"%s\"",
+		               p->model->name, var ? var : "(null)");
 	if (i >= p->n)
-		return ms__err(net, MS_EINVAL, "unit %zu of %s out of range",
-			       i, p->name);
+		return ms__err(net, MS_EINVAL, "unit %zu of %s out of range", i,
+		               p->name);
 	if (!net->built)
 		return ms__err(net, MS_ESTATE,
-			       "state exists from the first run on");
+		               "state exists from the first run on");
 	*value = p->model->peek(p, (uint32_t)i, net->t_now, v);
 	return MS_OK;
 }
@@ -455,31 +454,30 @@ int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
 /* Current inputs                                                           */
 
 static int check_ids(ms_net *net, const ms__pop *p, const uint32_t *ids,
-		     size_t n)
+                     size_t n)
 {
 	for (size_t k = 0; ids && k < n; k++)
 		if (ids[k] >= p->n)
 			return ms__err(net, MS_EINVAL,
-				       "unit %u is out of range for population "
-				       "%s of size %u",
-				       ids[k], p->name, p->n);
+			               "unit %u is out of range for population "
+			               "%s of size %u",
+			               ids[k], p->name, p->n);
 	return MS_OK;
 }
 
-static int check_times(ms_net *net, const double *t, size_t n,
-		       const char *what)
+static int check_times(ms_net *net, const double *t, size_t n, const char *what)
 {
 	for (size_t k = 0; k < n; k++) {
 		if (!isfinite(t[k]) || t[k] < 0)
 			return ms__err(net, MS_EINVAL,
-				       "%s: time %g ms is not a finite, "
-				       "non-negative time",
-				       what, t[k]);
+			               "%s: time %g ms is not a finite, "
+			               "non-negative time",
+			               what, t[k]);
 		if (k && !(t[k] > t[k - 1]))
 			return ms__err(net, MS_EINVAL,
-				       "%s: times must increase (%g ms after "
-				       "%g ms)",
-				       what, t[k], t[k - 1]);
+			               "%s: times must increase (%g ms after "
+			               "%g ms)",
+			               what, t[k], t[k - 1]);
 	}
 	return MS_OK;
 }
@@ -493,9 +491,8 @@ static double *dup_doubles(const double *v, size_t n)
 	return c;
 }
 
-int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids,
-		       size_t n_ids, const double *t_ms, const double *amp_pA,
-		       size_t n)
+int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids, size_t n_ids,
+                       const double *t_ms, const double *amp_pA, size_t n)
 {
 	ms__current c = {0}, *nc;
 	ms__pop *p;
@@ -506,23 +503,23 @@ int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids,
 	p = net->pops[pop];
 	if (p->model->is_generator || !p->model->add_current)
 		return ms__err(net, MS_EINVAL,
-			       "population %s (model %s) takes no current "
-			       "input",
-			       p->name, p->model->name);
+		               "population %s (model %s) takes no current "
+		               "input",
+		               p->name, p->model->name);
 	if (n == 0 || !t_ms || !amp_pA)
 		return ms__err(net, MS_EINVAL,
-			       "current input onto %s: expected at least one "
-			       "(time, amplitude) pair",
-			       p->name);
+		               "current input onto %s: expected at least one "
+		               "(time, amplitude) pair",
+		               p->name);
 	if ((rc = check_ids(net, p, ids, n_ids)) ||
 	    (rc = check_times(net, t_ms, n, "current input")))
 		return rc;
 	for (size_t k = 0; k < n; k++)
 		if (!isfinite(amp_pA[k]))
 			return ms__err(net, MS_EINVAL,
-				       "current input onto %s: amplitude %zu "
-				       "is not finite",
-				       p->name, k);
+			               "current input onto %s: amplitude %zu "
+			               "is not finite",
+			               p->name, k);
 	c.pop = pop;
 	c.n = n;
 	c.n_ids = ids ? n_ids : 0;
@@ -581,13 +578,13 @@ int ms_net_record_spikes(ms_net *net, int pop)
 		return rc;
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "recording must be set up before the first run");
+		               "recording must be set up before the first run");
 	net->pops[pop]->rec_spikes = 1;
 	return MS_OK;
 }
 
 int ms_net_record_state(ms_net *net, int pop, const char *var,
-			const uint32_t *ids, size_t n_ids, double dt_ms)
+                        const uint32_t *ids, size_t n_ids, double dt_ms)
 {
 	ms__report r = {0}, *nr;
 	ms__pop *p;
@@ -598,24 +595,23 @@ int ms_net_record_state(ms_net *net, int pop, const char *var,
 	p = net->pops[pop];
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "recording must be set up before the first run");
+		               "recording must be set up before the first run");
 	r.var = var ? ms__var_index(p->model, var) : -1;
 	if (r.var < 0)
 		return ms__err(net, MS_ENOENT,
-			       "model %s has no state variable \"%s\"",
-			       p->model->name, var ? var : "(null)");
+		               "model %s has no state variable \"%s\"",
+		               p->model->name, var ? var : "(null)");
 	if (!(dt_ms > 0) || !isfinite(dt_ms))
 		return ms__err(net, MS_EINVAL,
-			       "sampling interval of %s.%s must be > 0 ms, got "
-			       "%g",
-			       p->name, var, dt_ms);
+		               "sampling interval of %s.%s must be > 0 ms, got "
+		               "%g",
+		               p->name, var, dt_ms);
 	if ((rc = check_ids(net, p, ids, n_ids)))
 		return rc;
 	for (size_t k = 0; k < net->n_rep; k++)
 		if (net->rep[k].pop == pop && net->rep[k].var == r.var)
 			return ms__err(net, MS_EINVAL,
-				       "%s.%s is recorded twice", p->name,
-				       var);
+			               "%s.%s is recorded twice", p->name, var);
 	r.pop = pop;
 	r.dt = dt_ms;
 	r.n_ids = ids ? n_ids : p->n;
@@ -650,7 +646,7 @@ static char *dup_str(const char *s)
 }
 
 int ms_net_open_output(ms_net *net, const char *path,
-		       const ms_output_opts *opts)
+                       const ms_output_opts *opts)
 {
 	char msg[512];
 	int rc;
@@ -659,8 +655,8 @@ int ms_net_open_output(ms_net *net, const char *path,
 		return MS_EINVAL;
 	if (net->built)
 		return ms__err(net, MS_ESTATE,
-			       "the output file must be opened before the "
-			       "first run");
+		               "the output file must be opened before the "
+		               "first run");
 	if (net->rec)
 		return ms__err(net, MS_ESTATE, "an output file is open");
 	msg[0] = '\0';
@@ -691,16 +687,16 @@ int ms_net_close_output(ms_net *net)
 		pm[i].n_spikes = net->pops[i]->n_spikes;
 	}
 	meta = (ms__rec_meta){
-		.version = MS_VERSION_STRING,
-		.seed = net->seed,
-		.config_text = net->config_text,
-		.config_path = net->config_path,
-		.t_start_ms = net->t_first,
-		.t_stop_ms = net->t_now,
-		.wall_s = net->st.wall_s,
-		.interrupted = net->interrupted,
-		.pops = pm,
-		.n_pops = pm ? net->n_pops : 0,
+	    .version = MS_VERSION_STRING,
+	    .seed = net->seed,
+	    .config_text = net->config_text,
+	    .config_path = net->config_path,
+	    .t_start_ms = net->t_first,
+	    .t_stop_ms = net->t_now,
+	    .wall_s = net->st.wall_s,
+	    .interrupted = net->interrupted,
+	    .pops = pm,
+	    .n_pops = pm ? net->n_pops : 0,
 	};
 	/* The recorder's messages already name the file. */
 	rc = ms__rec_set_meta(net->rec, &meta);
@@ -711,7 +707,7 @@ int ms_net_close_output(ms_net *net)
 	free(pm);
 	if (!rc && rc2)
 		rc = ms__err(net, rc2, "closing %s: %s", net->out_path,
-			     ms_strerror(rc2));
+		             ms_strerror(rc2));
 	return rc;
 }
 
@@ -730,7 +726,7 @@ void ms_net_request_stop(ms_net *net)
 }
 
 void ms_net_set_progress(ms_net *net, ms_progress_fn fn, void *user,
-			 double interval_s)
+                         double interval_s)
 {
 	net->progress = fn;
 	net->progress_user = user;
@@ -802,7 +798,7 @@ static int build_pop(ms_net *net, ms__pop *p)
 
 	if (p->model->build && (rc = p->model->build(p, msg, sizeof(msg))))
 		return ms__err(net, rc, "population %s: %s", p->name,
-			       msg[0] ? msg : ms_strerror(rc));
+		               msg[0] ? msg : ms_strerror(rc));
 	p->chk_win = malloc(p->n * sizeof(int64_t));
 	if (!p->chk_win)
 		return ms__err(net, MS_ENOMEM, "out of memory");
@@ -815,10 +811,10 @@ static int build_pop(ms_net *net, ms__pop *p)
 			if (in->uniform) {
 				ms__rng r;
 				ms__rng_init(&r, net->seed, MS__RNG_INIT,
-					     ms__rng_owner(p->name), i);
+				             ms__rng_owner(p->name), i);
 				ms__rng_seek(&r, (uint64_t)in->var);
-				v = in->a + (in->b - in->a) *
-						    ms__rng_uniform(&r);
+				v = in->a +
+				    (in->b - in->a) * ms__rng_uniform(&r);
 			}
 			p->model->set_var(p, i, in->var, v);
 		}
@@ -836,8 +832,8 @@ static int build_recording(ms_net *net)
 		ms__pop *p = net->pops[k];
 		if (!p->rec_spikes)
 			continue;
-		rc = ms__rec_add_spikes(net->rec, p->name, p->n,
-					&p->rec_handle);
+		rc =
+		    ms__rec_add_spikes(net->rec, p->name, p->n, &p->rec_handle);
 		if (rc)
 			return ms__err(net, rc, "%s", ms__rec_error(net->rec));
 	}
@@ -852,8 +848,8 @@ static int build_recording(ms_net *net)
 			ids[m] = r->ids[m];
 		r->t0 = net->t_now;
 		rc = ms__rec_add_report(net->rec, p->name, vi->name,
-					ms_dim_unit(vi->dim), ids, r->n_ids,
-					r->t0, r->dt, &r->handle);
+		                        ms_dim_unit(vi->dim), ids, r->n_ids,
+		                        r->t0, r->dt, &r->handle);
 		free(ids);
 		if (rc)
 			return ms__err(net, rc, "%s", ms__rec_error(net->rec));
@@ -908,10 +904,10 @@ static int build(ms_net *net)
 		ms__pop *p = net->pops[k];
 		for (uint32_t i = 0; i < p->n; i++)
 			ms__register_check(p, i,
-					   p->model->bound(p, i, net->t_now));
+			                   p->model->bound(p, i, net->t_now));
 	}
 	return net->emit_failed ? ms__err(net, MS_ENOMEM, "out of memory")
-				: MS_OK;
+	                        : MS_OK;
 }
 
 int ms_net_build(ms_net *net)
@@ -952,7 +948,7 @@ static int flush_spikes(ms_net *net)
 	if (net->spike_cb)
 		for (size_t k = 0; k < n; k++)
 			net->spike_cb((int)net->ws[k].pop, net->ws[k].i,
-				      net->ws[k].t, net->spike_cb_user);
+			              net->ws[k].t, net->spike_cb_user);
 	if (net->rec) {
 		if (n > net->cap_stage) {
 			double *t = realloc(net->stage_t, n * sizeof(double));
@@ -963,8 +959,7 @@ static int flush_spikes(ms_net *net)
 			if (id)
 				net->stage_id = id;
 			if (!t || !id)
-				return ms__err(net, MS_ENOMEM,
-					       "out of memory");
+				return ms__err(net, MS_ENOMEM, "out of memory");
 			net->cap_stage = n;
 		}
 		for (size_t k = 0; k < net->n_pops; k++) {
@@ -979,10 +974,10 @@ static int flush_spikes(ms_net *net)
 				net->stage_id[m++] = net->ws[s].i;
 			}
 			if (m && (rc = ms__rec_spikes(net->rec, p->rec_handle,
-						      net->stage_t,
-						      net->stage_id, m)))
+			                              net->stage_t,
+			                              net->stage_id, m)))
 				return ms__err(net, rc, "%s",
-					       ms__rec_error(net->rec));
+				               ms__rec_error(net->rec));
 		}
 	}
 	net->n_ws = 0;
@@ -1072,7 +1067,8 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 		if (ts < t_end && ts <= td && ts <= tr) {
 			apply_current(net, c, ts);
 		} else if (td < t_end && td <= tr) {
-			/* The next group's synapses are cold: fetch them now. */
+			/* The next group's synapses are cold: fetch them now.
+			 */
 			if (b->head + 1 < b->n) {
 				const ms__dev *nx = &b->ev[b->head + 1];
 				const ms__proj *nj = net->projs[nx->proj];
@@ -1133,8 +1129,7 @@ static int64_t next_busy_window(ms_net *net, int64_t w, double t_stop)
 	ms__current *c;
 	ms__report *r;
 	int64_t best = ms__queue_next_window(&net->q, w);
-	double t = fmin(fmin(next_stim(net, &c), next_sample(net, &r)),
-			t_stop);
+	double t = fmin(fmin(next_stim(net, &c), next_sample(net, &r)), t_stop);
 	int64_t wt = ms__queue_win(&net->q, fmax(t, net->t_now));
 
 	return wt < best ? wt : best;
@@ -1150,9 +1145,9 @@ int ms_net_run(ms_net *net, double t_stop)
 		return MS_EINVAL;
 	if (!(t_stop >= net->t_now) || !isfinite(t_stop))
 		return ms__err(net, MS_EINVAL,
-			       "run until %g ms: expected a finite time not "
-			       "before the current time %g ms",
-			       t_stop, net->t_now);
+		               "run until %g ms: expected a finite time not "
+		               "before the current time %g ms",
+		               t_stop, net->t_now);
 	if ((rc = ms_net_build(net)))
 		return rc;
 
@@ -1162,20 +1157,20 @@ int ms_net_run(ms_net *net, double t_stop)
 
 		if (net->stop) {
 			rc = ms__err(net, MS_EINTR, "run interrupted at %g ms",
-				     net->t_now);
+			             net->t_now);
 			net->interrupted = 1;
 			break;
 		}
 		w = next_busy_window(net, net->win, t_stop);
 		if (w > net->win) {
 			net->win = w;
-			net->t_now = fmax(net->t_now,
-					  ms__queue_win_start(&net->q, w));
+			net->t_now =
+			    fmax(net->t_now, ms__queue_win_start(&net->q, w));
 		}
 		if ((rc = ms__queue_advance(&net->q, net->win)))
 			return ms__err(net, rc, "out of memory");
-		t_end = fmin(ms__queue_win_start(&net->q, net->win + 1),
-			     t_stop);
+		t_end =
+		    fmin(ms__queue_win_start(&net->q, net->win + 1), t_stop);
 		if ((rc = process_window(net, net->win, t_end)))
 			break;
 		net->t_now = t_end;
@@ -1186,7 +1181,7 @@ int ms_net_run(ms_net *net, double t_stop)
 			if (now - last_progress >= net->progress_interval_s) {
 				last_progress = now;
 				net->progress(net->t_now, t_stop,
-					      net->progress_user);
+				              net->progress_user);
 			}
 		}
 	}

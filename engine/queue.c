@@ -153,7 +153,7 @@ int ms__queue_advance(ms__queue *q, int64_t w)
 		ms__far f = q->far[0];
 		far_pop(q);
 		rc = f.is_check ? ring_push_check(q, f.win, f.chk)
-				: ring_push(q, f.win, &f.ev);
+		                : ring_push(q, f.win, &f.ev);
 		if (rc)
 			return rc;
 	}

@@ -28,7 +28,7 @@ typedef struct ms__bucket {
 	ms__dev *ev;
 	size_t n, cap, head; /* ev[head..n) are pending */
 	int sorted;
-	uint64_t *chk;       /* (population << 32) | unit */
+	uint64_t *chk; /* (population << 32) | unit */
 	size_t nchk, capchk;
 } ms__bucket;
 
@@ -42,11 +42,11 @@ typedef struct ms__far {
 typedef struct ms__queue {
 	double D, inv_D;
 	ms__bucket *b;
-	size_t nb;           /* ring size, power of two */
-	int64_t base;        /* the ring holds windows [base, base + nb) */
-	ms__far *far;        /* heap by window */
+	size_t nb;    /* ring size, power of two */
+	int64_t base; /* the ring holds windows [base, base + nb) */
+	ms__far *far; /* heap by window */
 	size_t nfar, capfar;
-	size_t pending;      /* entries in the ring */
+	size_t pending; /* entries in the ring */
 } ms__queue;
 
 int ms__queue_init(ms__queue *q, double D, size_t nb);

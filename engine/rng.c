@@ -16,7 +16,7 @@
 #define PHILOX_W1 0xBB67AE85u
 
 void ms__philox4x32_10(const uint32_t in[4], const uint32_t key[2],
-		       uint32_t out[4])
+                       uint32_t out[4])
 {
 	uint32_t c0 = in[0], c1 = in[1], c2 = in[2], c3 = in[3];
 	uint32_t k0 = key[0], k1 = key[1];
@@ -40,7 +40,7 @@ void ms__philox4x32_10(const uint32_t in[4], const uint32_t key[2],
 }
 
 void ms__rng_init(ms__rng *r, uint64_t seed, int purpose, uint32_t owner,
-		  uint32_t unit)
+                  uint32_t unit)
 {
 	r->key[0] = (uint32_t)seed;
 	r->key[1] = (uint32_t)(seed >> 32);
@@ -75,7 +75,7 @@ void ms__rng_seek(ms__rng *r, uint64_t block)
 {
 	r->ctr[2] = (uint32_t)block;
 	r->ctr[3] = (r->ctr[3] & ~BLOCK_HI_MASK) |
-		    ((uint32_t)(block >> 32) & BLOCK_HI_MASK);
+	            ((uint32_t)(block >> 32) & BLOCK_HI_MASK);
 	r->left = 0;
 }
 
@@ -84,7 +84,7 @@ static void refill(ms__rng *r)
 	ms__philox4x32_10(r->ctr, r->key, r->buf);
 	if (++r->ctr[2] == 0)
 		r->ctr[3] = (r->ctr[3] & ~BLOCK_HI_MASK) |
-			    ((r->ctr[3] + 1) & BLOCK_HI_MASK);
+		            ((r->ctr[3] + 1) & BLOCK_HI_MASK);
 	r->left = 4;
 }
 

@@ -21,17 +21,17 @@ enum ms__rng_purpose {
 
 typedef struct ms__rng {
 	uint32_t key[2];
-	uint32_t ctr[4];  /* owner, unit, block (low), purpose << 24 | block
-			     (high 24 bits) */
+	uint32_t ctr[4]; /* owner, unit, block (low), purpose << 24 | block
+	                    (high 24 bits) */
 	uint32_t buf[4];
-	int left;         /* unread words in buf */
+	int left; /* unread words in buf */
 } ms__rng;
 
 /* Start the stream (seed, purpose, owner, unit) at draw 0. owner is a
  * hash of the owning object's name (ms__rng_owner), not its index, so that
  * streams do not depend on the order objects were created in. */
 void ms__rng_init(ms__rng *r, uint64_t seed, int purpose, uint32_t owner,
-		  uint32_t unit);
+                  uint32_t unit);
 /* Position of the next block (to save/restore a stream cheaply). */
 uint64_t ms__rng_tell(const ms__rng *r);
 void ms__rng_seek(ms__rng *r, uint64_t block);
@@ -48,6 +48,6 @@ double ms__rng_exp(ms__rng *r);
 uint64_t ms__rng_below(ms__rng *r, uint64_t n);
 /* The raw block function, exposed for known-answer tests. */
 void ms__philox4x32_10(const uint32_t in[4], const uint32_t key[2],
-		       uint32_t out[4]);
+                       uint32_t out[4]);
 
 #endif

@@ -34,36 +34,45 @@
 
 #include "engine/internal.h"
 
-enum { P_TAU_M, P_C_M, P_E_L, P_V_TH, P_V_RESET, P_T_REF, P_I_E, P_TAU_E,
-       P_TAU_I };
+enum {
+	P_TAU_M,
+	P_C_M,
+	P_E_L,
+	P_V_TH,
+	P_V_RESET,
+	P_T_REF,
+	P_I_E,
+	P_TAU_E,
+	P_TAU_I
+};
 enum { V_V_M, V_I_SYN_E, V_I_SYN_I };
 
 static const ms_param_info lif_params[] = {
-	{"tau_m", MS_DIM_TIME, 10.0, 0.0, 1e9, 1, "membrane time constant"},
-	{"C_m", MS_DIM_CAPACITANCE, 250.0, 0.0, 1e12, 1,
-	 "membrane capacitance (converts currents: R = tau_m / C_m)"},
-	{"E_L", MS_DIM_VOLTAGE, -70.0, -1e6, 1e6, 0, "resting potential"},
-	{"V_th", MS_DIM_VOLTAGE, -55.0, -1e6, 1e6, 0, "firing threshold"},
-	{"V_reset", MS_DIM_VOLTAGE, -70.0, -1e6, 1e6, 0,
-	 "potential after a spike (must be below V_th)"},
-	{"t_ref", MS_DIM_TIME, 2.0, 0.0, 1e9, 0, "absolute refractory period"},
-	{"I_e", MS_DIM_CURRENT, 0.0, -1e12, 1e12, 0, "constant bias current"},
-	{"tau_syn_e", MS_DIM_TIME, 2.0, 0.0, 1e9, 1,
-	 "decay time of excitatory synaptic current"},
-	{"tau_syn_i", MS_DIM_TIME, 2.0, 0.0, 1e9, 1,
-	 "decay time of inhibitory synaptic current"},
+    {"tau_m", MS_DIM_TIME, 10.0, 0.0, 1e9, 1, "membrane time constant"},
+    {"C_m", MS_DIM_CAPACITANCE, 250.0, 0.0, 1e12, 1,
+     "membrane capacitance (converts currents: R = tau_m / C_m)"},
+    {"E_L", MS_DIM_VOLTAGE, -70.0, -1e6, 1e6, 0, "resting potential"},
+    {"V_th", MS_DIM_VOLTAGE, -55.0, -1e6, 1e6, 0, "firing threshold"},
+    {"V_reset", MS_DIM_VOLTAGE, -70.0, -1e6, 1e6, 0,
+     "potential after a spike (must be below V_th)"},
+    {"t_ref", MS_DIM_TIME, 2.0, 0.0, 1e9, 0, "absolute refractory period"},
+    {"I_e", MS_DIM_CURRENT, 0.0, -1e12, 1e12, 0, "constant bias current"},
+    {"tau_syn_e", MS_DIM_TIME, 2.0, 0.0, 1e9, 1,
+     "decay time of excitatory synaptic current"},
+    {"tau_syn_i", MS_DIM_TIME, 2.0, 0.0, 1e9, 1,
+     "decay time of inhibitory synaptic current"},
 };
 
 static const ms_var_info lif_vars[] = {
-	{"V_m", MS_DIM_VOLTAGE, "membrane potential"},
-	{"I_syn_e", MS_DIM_CURRENT, "excitatory synaptic current"},
-	{"I_syn_i", MS_DIM_CURRENT, "inhibitory synaptic current"},
+    {"V_m", MS_DIM_VOLTAGE, "membrane potential"},
+    {"I_syn_e", MS_DIM_CURRENT, "excitatory synaptic current"},
+    {"I_syn_i", MS_DIM_CURRENT, "inhibitory synaptic current"},
 };
 
 /* One unit's state, at its own time t0 (one cache line and a bit). */
 typedef struct lifn {
-	double V;        /* membrane potential at t0 (V_reset if refractory) */
-	double y[2];     /* synaptic currents at t0, as R I_syn (mV) */
+	double V;    /* membrane potential at t0 (V_reset if refractory) */
+	double y[2]; /* synaptic currents at t0, as R I_syn (mV) */
 	double t0;
 	double tref_end; /* end of the refractory period */
 	double Iext_mV;  /* R times the injected current */
@@ -87,16 +96,16 @@ typedef struct fac {
 } fac;
 
 typedef struct lif {
-	int nsyn;             /* 0 (delta) or 2 (exp) */
+	int nsyn; /* 0 (delta) or 2 (exp) */
 	double tau_m, inv_tau_m, R, E_L, th, Vr, t_ref, Ie_mV;
 	double tau[2], inv_tau[2], coef[2], delta[2];
-	int degen[2];         /* tau_k close to tau_m: use the phi form */
-	int plain;            /* two synapse kernels, neither degenerate */
-	int pow_n[2];         /* tau_m / tau_k when a small integer, else 0 */
-	double peak_s[2];     /* argmax of g_k */
-	double peak_g[2];     /* max of g_k */
-	double chord[2];      /* tau_m peak_g / peak_s: g_k's chord slope */
-	double inv3[3];       /* 1/tau_m, 1/tau_e, 1/tau_i */
+	int degen[2];     /* tau_k close to tau_m: use the phi form */
+	int plain;        /* two synapse kernels, neither degenerate */
+	int pow_n[2];     /* tau_m / tau_k when a small integer, else 0 */
+	double peak_s[2]; /* argmax of g_k */
+	double peak_g[2]; /* max of g_k */
+	double chord[2];  /* tau_m peak_g / peak_s: g_k's chord slope */
+	double inv3[3];   /* 1/tau_m, 1/tau_e, 1/tau_i */
 	double epoch_ms, inv_epoch;
 	fac cache;
 	lifn *n;
@@ -125,7 +134,8 @@ static const fac *factors(lif *L, double t)
 		c->t = t;
 		c->ep = (int64_t)floor(t * L->inv_epoch);
 		for (int k = 0; k <= L->nsyn; k++) {
-			double x = (t - (double)c->ep * L->epoch_ms) * L->inv3[k];
+			double x =
+			    (t - (double)c->ep * L->epoch_ms) * L->inv3[k];
 			c->G[k] = exp(-x);
 			c->F[k] = exp(x);
 		}
@@ -135,7 +145,7 @@ static const fac *factors(lif *L, double t)
 
 /* g_k(s) in the phi form, for tau_k close to tau_m. */
 static __attribute__((noinline)) double kernel_phi(const lif *L, int k,
-						   double s, double Em)
+                                                   double s, double Em)
 {
 	double x = -s * L->delta[k];
 	double phi = x == 0.0 ? 1.0 : expm1(x) / x;
@@ -144,8 +154,7 @@ static __attribute__((noinline)) double kernel_phi(const lif *L, int k,
 }
 
 /* g_k(s) from e^{-s/tau_m} and e^{-s/tau_k}. */
-static inline double kernel(const lif *L, int k, double s, double Em,
-			    double Ek)
+static inline double kernel(const lif *L, int k, double s, double Em, double Ek)
 {
 	if (!L->degen[k])
 		return L->coef[k] * (Ek - Em);
@@ -183,7 +192,8 @@ static void eval_zero(const lif *L, traj *tr)
 
 /* The kernels from unit n's own time to t, with shared factors when the
  * unit's epoch matches. */
-static inline void eval_unit(const lif *L, const lifn *n, const fac *g, traj *tr)
+static inline void eval_unit(const lif *L, const lifn *n, const fac *g,
+                             traj *tr)
 {
 	double s = g->t - n->t0;
 
@@ -210,7 +220,7 @@ static inline void eval_unit(const lif *L, const lifn *n, const fac *g, traj *tr
  * and the end of its refractory period. */
 typedef struct start {
 	double ts, V, y[2], Vb;
-	int own;              /* ts is the unit's own time t0 */
+	int own; /* ts is the unit's own time t0 */
 } start;
 
 static void free_start(const lif *L, const lifn *n, start *st)
@@ -233,7 +243,7 @@ static void free_start(const lif *L, const lifn *n, start *st)
 
 /* Kernels from the free start to t (t > st->ts). */
 static void eval_from(lif *L, const lifn *n, const start *st, double t,
-		      traj *tr)
+                      traj *tr)
 {
 	if (st->own)
 		eval_unit(L, n, factors(L, t), tr);
@@ -252,8 +262,8 @@ static void eval_from(lif *L, const lifn *n, const start *st, double t,
  * minimum of two increasing lines; it reaches V_th when both have.
  * For lif_delta (no currents) this is the tangent of the exact solution.
  */
-static inline double lin_bound(const lif *L, double v, double Vb, const double *y,
-			double t)
+static inline double lin_bound(const lif *L, double v, double Vb,
+                               const double *y, double t)
 {
 	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2, sp;
 
@@ -287,9 +297,9 @@ static inline double lin_bound(const lif *L, double v, double Vb, const double *
 			continue;
 		h = -y[k] * L->chord[k];
 		r1 = a + b - h > 0.0 ? gap * L->tau_m / (a + b - h) : INFINITY;
-		r2 = ce >= gap	   ? 0.0
+		r2 = ce >= gap     ? 0.0
 		     : a - h > 0.0 ? (gap - ce) * L->tau_m / (a - h)
-				   : INFINITY;
+		                   : INFINITY;
 		xr = maxd(r1, r2);
 		sp = xr <= L->peak_s[k] ? maxd(sp, xr) : L->peak_s[k];
 	}
@@ -299,7 +309,7 @@ static inline double lin_bound(const lif *L, double v, double Vb, const double *
 /* Can the envelope of lin_bound reach V_th within s? If not, a check
  * registered at t + s or later is still early enough (no division). */
 static inline int reaches(const lif *L, double v, double Vb, const double *y,
-			  double s)
+                          double s)
 {
 	double a = maxd(0.0, Vb - v), b = 0.0, ce = 0.0;
 
@@ -321,8 +331,7 @@ static double v_at(const lif *L, const start *st, const traj *tr)
 }
 
 /* Upper bound of V - V_th on [a.s, b.s], exact for each term. */
-static double ub_f(const lif *L, const start *st, const traj *a,
-		   const traj *b)
+static double ub_f(const lif *L, const start *st, const traj *a, const traj *b)
 {
 	double cm = st->V - st->Vb;
 	double u = st->Vb - L->th + maxd(cm * a->Em, cm * b->Em);
@@ -341,7 +350,7 @@ static double ub_f(const lif *L, const start *st, const traj *a,
 
 /* Lower bound of dV/ds on [a.s, b.s] given an upper bound u of V - V_th. */
 static double lb_slope(const lif *L, const start *st, const traj *a,
-		       const traj *b, double u)
+                       const traj *b, double u)
 {
 	double d = st->Vb - (u + L->th);
 	for (int k = 0; k < L->nsyn; k++)
@@ -349,8 +358,7 @@ static double lb_slope(const lif *L, const start *st, const traj *a,
 	return d * L->inv_tau_m;
 }
 
-static double slope_at(const lif *L, const start *st, const traj *tr,
-		       double v)
+static double slope_at(const lif *L, const start *st, const traj *tr, double v)
 {
 	double d = st->Vb - v;
 	for (int k = 0; k < L->nsyn; k++)
@@ -394,8 +402,8 @@ static double refine(const lif *L, const start *st, double a, double b)
 }
 
 /* Leftmost crossing in (a.s, b.s], or INFINITY; V(a) < V_th. */
-static double dfs(const lif *L, const start *st, const traj *a,
-		  const traj *b, int depth)
+static double dfs(const lif *L, const start *st, const traj *a, const traj *b,
+                  int depth)
 {
 	double fb = v_at(L, st, b) - L->th;
 	double u = ub_f(L, st, a, b);
@@ -421,8 +429,8 @@ static double tail_ub(const lif *L, const start *st, const traj *tr)
 	double u = st->Vb - L->th + maxd((st->V - st->Vb) * tr->Em, 0.0);
 	for (int k = 0; k < L->nsyn; k++)
 		if (st->y[k] > 0.0)
-			u += st->y[k] * (tr->s <= L->peak_s[k] ? L->peak_g[k]
-							       : tr->g[k]);
+			u += st->y[k] *
+			     (tr->s <= L->peak_s[k] ? L->peak_g[k] : tr->g[k]);
 	return u;
 }
 
@@ -520,8 +528,7 @@ static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 }
 
 /* No crossing in [start, start + s]? Certified from the values at s. */
-static int clear_until(const lif *L, const start *st, const traj *tr,
-		       double v)
+static int clear_until(const lif *L, const start *st, const traj *tr, double v)
 {
 	traj z;
 
@@ -550,7 +557,7 @@ static void run_to(ms__pop *p, uint32_t i, double t, int commit)
 			if (commit) {
 				for (int k = 0; k < L->nsyn; k++)
 					y[k] = n->y[k] * exp(-(t - n->t0) *
-							     L->inv_tau[k]);
+					                     L->inv_tau[k]);
 				set_state(L, n, t, n->V, y);
 			}
 			return;
@@ -577,7 +584,7 @@ static void lif_settle(ms__pop *p, uint32_t i, double t)
 
 /* lin_bound from the values at t (kernels tr from the free start). */
 static double bound_from(const lif *L, const start *st, const traj *tr,
-			 double v, double t)
+                         double v, double t)
 {
 	double y[2];
 
@@ -636,8 +643,8 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
  * exponential per synapse.
  */
 static inline __attribute__((always_inline)) void
-deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
-	  uint32_t count, const int nsyn)
+deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
+          const int nsyn)
 {
 	lif *L = p->state;
 	const fac *g = factors(L, t);
@@ -699,8 +706,8 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 		if (p->chk_win[i] <= win ||
 		    (p->chk_win[i] != MS__NO_WINDOW &&
 		     !reaches(L, n->V, Vb, n->y,
-			      ms__queue_win_start(&p->net->q, p->chk_win[i]) -
-				      t)))
+		              ms__queue_win_start(&p->net->q, p->chk_win[i]) -
+		                  t)))
 			continue;
 		ms__register_check(p, i, lin_bound(L, n->V, Vb, n->y, t));
 	}
@@ -709,7 +716,7 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 /* The body above with the number of synaptic currents fixed, so that its
  * loops unroll. */
 static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
-			uint32_t count)
+                        uint32_t count)
 {
 	if (((const lif *)p->state)->nsyn)
 		deliver_n(p, t, j, s0, count, 2);
@@ -741,8 +748,7 @@ static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
 		eval_from(L, n, &st, t, &tr);
 		return v_at(L, &st, &tr);
 	}
-	return n->y[var - 1] * exp(-(t - n->t0) * L->inv_tau[var - 1]) /
-	       L->R;
+	return n->y[var - 1] * exp(-(t - n->t0) * L->inv_tau[var - 1]) / L->R;
 }
 
 static void lif_set_var(ms__pop *p, uint32_t i, int var, double value)
@@ -783,8 +789,8 @@ static void kernel_consts(lif *L, int k)
 	L->degen[k] = fabs(1.0 - L->tau_m / L->tau[k]) < 0.01;
 	L->coef[k] = L->degen[k] ? 0.0 : L->tau[k] / (L->tau[k] - L->tau_m);
 	L->peak_s[k] = L->delta[k] == 0.0 ? L->tau_m
-					  : log(L->tau[k] / L->tau_m) /
-						    (L->inv_tau_m - L->inv_tau[k]);
+	                                  : log(L->tau[k] / L->tau_m) /
+	                                        (L->inv_tau_m - L->inv_tau[k]);
 	eval_at(L, L->peak_s[k], &tr);
 	L->peak_g[k] = tr.g[k];
 	L->chord[k] = L->tau_m * L->peak_g[k] / L->peak_s[k];
@@ -798,8 +804,8 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 
 	if (q[P_V_RESET] >= q[P_V_TH]) {
 		snprintf(err, errlen,
-			 "V_reset (%g mV) must be below V_th (%g mV)",
-			 q[P_V_RESET], q[P_V_TH]);
+		         "V_reset (%g mV) must be below V_th (%g mV)",
+		         q[P_V_RESET], q[P_V_TH]);
 		return MS_EINVAL;
 	}
 	L = calloc(1, sizeof(*L));
@@ -853,37 +859,37 @@ static int build_exp(ms__pop *p, char *err, size_t errlen)
 }
 
 const ms__model ms__lif_delta_model = {
-	.name = "lif_delta",
-	.params = lif_params,
-	.n_params = 7,
-	.vars = lif_vars,
-	.n_vars = 1,
-	.weight_dim = MS_DIM_VOLTAGE,
-	.build = build_delta,
-	.destroy = lif_destroy,
-	.settle = lif_settle,
-	.deliver = lif_deliver,
-	.add_current = lif_add_current,
-	.bound = lif_bound,
-	.check = lif_check,
-	.peek = lif_peek,
-	.set_var = lif_set_var,
+    .name = "lif_delta",
+    .params = lif_params,
+    .n_params = 7,
+    .vars = lif_vars,
+    .n_vars = 1,
+    .weight_dim = MS_DIM_VOLTAGE,
+    .build = build_delta,
+    .destroy = lif_destroy,
+    .settle = lif_settle,
+    .deliver = lif_deliver,
+    .add_current = lif_add_current,
+    .bound = lif_bound,
+    .check = lif_check,
+    .peek = lif_peek,
+    .set_var = lif_set_var,
 };
 
 const ms__model ms__lif_exp_model = {
-	.name = "lif_exp",
-	.params = lif_params,
-	.n_params = 9,
-	.vars = lif_vars,
-	.n_vars = 3,
-	.weight_dim = MS_DIM_VOLTAGE,
-	.build = build_exp,
-	.destroy = lif_destroy,
-	.settle = lif_settle,
-	.deliver = lif_deliver,
-	.add_current = lif_add_current,
-	.bound = lif_bound,
-	.check = lif_check,
-	.peek = lif_peek,
-	.set_var = lif_set_var,
+    .name = "lif_exp",
+    .params = lif_params,
+    .n_params = 9,
+    .vars = lif_vars,
+    .n_vars = 3,
+    .weight_dim = MS_DIM_VOLTAGE,
+    .build = build_exp,
+    .destroy = lif_destroy,
+    .settle = lif_settle,
+    .deliver = lif_deliver,
+    .add_current = lif_add_current,
+    .bound = lif_bound,
+    .check = lif_check,
+    .peek = lif_peek,
+    .set_var = lif_set_var,
 };

@@ -20,23 +20,23 @@
 START_TEST(philox_known_answers)
 {
 	static const uint32_t ctr[3][4] = {
-		{0, 0, 0, 0},
-		{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
-		{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}};
+	    {0, 0, 0, 0},
+	    {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+	    {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}};
 	static const uint32_t key[3][2] = {
-		{0, 0}, {0xffffffff, 0xffffffff}, {0xa4093822, 0x299f31d0}};
+	    {0, 0}, {0xffffffff, 0xffffffff}, {0xa4093822, 0x299f31d0}};
 	static const uint32_t expect[3][4] = {
-		{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
-		{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
-		{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}};
+	    {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+	    {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+	    {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}};
 
 	for (int v = 0; v < 3; v++) {
 		uint32_t out[4];
 		ms__philox4x32_10(ctr[v], key[v], out);
 		for (int k = 0; k < 4; k++)
 			ck_assert_msg(out[k] == expect[v][k],
-				      "vector %d word %d: %08x != %08x", v, k,
-				      out[k], expect[v][k]);
+			              "vector %d word %d: %08x != %08x", v, k,
+			              out[k], expect[v][k]);
 	}
 }
 END_TEST
@@ -61,7 +61,7 @@ START_TEST(rng_uniform_moments)
 	}
 	ck_assert_double_eq_tol(sum / n, 0.5, 5 * sqrt(1.0 / 12 / n));
 	ck_assert_double_eq_tol(sum2 / n - (sum / n) * (sum / n), 1.0 / 12,
-				5 * sqrt(1.0 / 180 / n));
+	                        5 * sqrt(1.0 / 180 / n));
 	ck_assert_int_lt(same, 3);
 }
 END_TEST
@@ -73,11 +73,11 @@ START_TEST(queue_total_order_and_far_future)
 {
 	ms__queue q;
 	ms__dev ev[] = {
-		{.t = 0.35, .proj = 1, .n = 1, .s0 = 5},
-		{.t = 0.35, .proj = 0, .n = 1, .s0 = 9},
-		{.t = 0.31, .proj = 2, .n = 1, .s0 = 0},
-		{.t = 0.35, .proj = 0, .n = 1, .s0 = 3},
-		{.t = 1e6, .proj = 0, .n = 1, .s0 = 0}, /* beyond the ring */
+	    {.t = 0.35, .proj = 1, .n = 1, .s0 = 5},
+	    {.t = 0.35, .proj = 0, .n = 1, .s0 = 9},
+	    {.t = 0.31, .proj = 2, .n = 1, .s0 = 0},
+	    {.t = 0.35, .proj = 0, .n = 1, .s0 = 3},
+	    {.t = 1e6, .proj = 0, .n = 1, .s0 = 0}, /* beyond the ring */
 	};
 	ms__bucket *b;
 	int64_t w;
@@ -119,7 +119,7 @@ START_TEST(queue_window_boundaries)
 		double t = ms__queue_win_start(&q, w);
 		ck_assert_int_eq(ms__queue_win(&q, t), w);
 		ck_assert_int_eq(ms__queue_win(&q, nextafter(t, 0)),
-				 w ? w - 1 : 0);
+		                 w ? w - 1 : 0);
 	}
 	ms__queue_free(&q);
 }
@@ -135,11 +135,10 @@ static ms_net *two_pops(uint64_t seed, size_t n_a, size_t n_b, int *a, int *b)
 
 	ck_assert_int_eq(ms_net_create(&o, &net), MS_OK);
 	ck_assert_int_eq(ms_net_add_population(net, "a", "lif_delta", n_a, a),
-			 0);
+	                 0);
 	if (b)
 		ck_assert_int_eq(
-			ms_net_add_population(net, "b", "lif_delta", n_b, b),
-			0);
+		    ms_net_add_population(net, "b", "lif_delta", n_b, b), 0);
 	return net;
 }
 
@@ -190,7 +189,7 @@ START_TEST(connect_fixed_probability_statistics)
 	ck_assert_int_eq(ms_net_connect(net, a, a, &c, &s, &p), 0);
 	ck_assert_int_eq(ms_net_run(net, 0.0), MS_OK);
 	ck_assert_double_eq_tol((double)ms_net_projection_size(net, p), mean,
-				5 * sd);
+	                        5 * sd);
 	ck_assert_uint_eq(count_self(net, p), 0);
 	ms_net_destroy(net);
 }
@@ -235,8 +234,12 @@ START_TEST(connect_list_weights_and_delays)
 	ms_net *net = two_pops(3, 4, 4, &a, &b);
 	uint32_t pre[] = {3, 0, 3, 1}, post[] = {1, 2, 0, 3};
 	double w[] = {0.5, 1.5, 2.5, 3.5}, d[] = {2.0, 1.0, 1.0, 4.0};
-	ms_conn_spec c = {.rule = MS_CONN_LIST, .pre = pre, .post = post,
-			  .weights = w, .delays_ms = d, .n = 4};
+	ms_conn_spec c = {.rule = MS_CONN_LIST,
+	                  .pre = pre,
+	                  .post = post,
+	                  .weights = w,
+	                  .delays_ms = d,
+	                  .n = 4};
 	ms_syn_spec s = {.weight = 0.1, .delay_ms = 1.0};
 	uint32_t gp[4], gq[4];
 	double gw[4], gd[4];
@@ -283,8 +286,8 @@ START_TEST(connect_independent_of_construction_order)
 		n[order] = ms_net_projection_size(net, pab[order]);
 		x[order] = malloc(n[order] * 4);
 		y[order] = malloc(n[order] * 4);
-		ms_net_projection_get(net, pab[order], x[order], y[order],
-				      NULL, NULL);
+		ms_net_projection_get(net, pab[order], x[order], y[order], NULL,
+		                      NULL);
 		ms_net_destroy(net);
 	}
 	ck_assert_uint_eq(n[0], n[1]);
@@ -487,7 +490,7 @@ START_TEST(change_stimulus_between_runs)
 	before = ms_net_population_spikes(net, d);
 	ck_assert_uint_gt(before, 1000);
 	ck_assert_int_eq(ms_poisson_set_rate_profile(net, d, t_zero, r_zero, 1),
-			 MS_OK);
+	                 MS_OK);
 	ck_assert_int_eq(ms_net_run(net, 400.0), MS_OK);
 	ck_assert_uint_eq(ms_net_population_spikes(net, d), before);
 	ms_net_destroy(net);
@@ -512,9 +515,10 @@ START_TEST(poisson_rate_profile_counts)
 	ms_net_set_spike_callback(net, record, &tr);
 	ck_assert_int_eq(ms_net_run(net, 500.0), MS_OK);
 	for (size_t k = 0; k < tr.n; k++) {
-		int seg = tr.t[k] < 100 ? 3 : tr.t[k] < 300 ? 0
-					   : tr.t[k] < 400  ? 1
-							    : 2;
+		int seg = tr.t[k] < 100   ? 3
+		          : tr.t[k] < 300 ? 0
+		          : tr.t[k] < 400 ? 1
+		                          : 2;
 		got[seg]++;
 	}
 	ck_assert_uint_eq(got[3], 0);
@@ -599,10 +603,10 @@ START_TEST(api_rejects_bad_input)
 	s.delay_ms = 0.0;
 	ck_assert_int_eq(ms_net_connect(net, a, b, &c, &s, NULL), MS_EINVAL);
 	ck_assert_int_eq(ms_net_add_population(net, "x", "nope", 3, NULL),
-			 MS_ENOENT);
+	                 MS_ENOENT);
 	ck_assert(strstr(ms_net_errmsg(net), "lif_exp"));
 	ck_assert_int_eq(ms_net_add_population(net, "a", "lif_exp", 3, NULL),
-			 MS_EINVAL);
+	                 MS_EINVAL);
 	ck_assert_int_eq(ms_pop_set_param(net, a, "tau_m", 0.0), MS_EINVAL);
 	ck_assert_int_eq(ms_pop_set_param(net, a, "tau_m", -3.0), MS_EINVAL);
 	ck_assert_int_eq(ms_pop_set_param(net, a, "t_ref", -1.0), MS_EINVAL);

@@ -30,7 +30,7 @@ static void on_spike(int pop, uint32_t id, double t, void *user)
 static void set(ms_net *net, int p, const char *name, double v)
 {
 	ck_assert_msg(ms_pop_set_param(net, p, name, v) == MS_OK, "%s: %s",
-		      name, ms_net_errmsg(net));
+	              name, ms_net_errmsg(net));
 }
 
 /* A constant suprathreshold current, reset to rest: every inter-spike
@@ -62,7 +62,7 @@ static void isi_case(const char *model)
 	for (size_t k = 1; k < s.n; k++) {
 		double rel = fabs((s.t[k] - s.t[k - 1]) - isi) / isi;
 		ck_assert_msg(rel <= 1e-9, "ISI %zu of %s: %.17g vs %.17g", k,
-			      model, s.t[k] - s.t[k - 1], isi);
+		              model, s.t[k] - s.t[k - 1], isi);
 	}
 	ms_net_destroy(net);
 }
@@ -94,9 +94,9 @@ START_TEST(delay_arrival_exact)
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
 	ck_assert_int_eq(
-		ms_net_add_population(net, "src", "spike_source", 1, &src), 0);
+	    ms_net_add_population(net, "src", "spike_source", 1, &src), 0);
 	ck_assert_int_eq(ms_net_add_population(net, "t", "lif_delta", 1, &tgt),
-			 0);
+	                 0);
 	ck_assert_int_eq(ms_spike_source_add(net, src, &id, &t_src, 1), 0);
 	ck_assert_int_eq(ms_net_connect(net, src, tgt, &c, &syn, NULL), 0);
 	s.pop = tgt;
@@ -104,7 +104,7 @@ START_TEST(delay_arrival_exact)
 	ck_assert_int_eq(ms_net_run(net, 10.0), MS_OK);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_msg(s.t[0] == t_src + d, "arrival %.17g, expected %.17g",
-		      s.t[0], t_src + d);
+	              s.t[0], t_src + d);
 	ms_net_destroy(net);
 }
 END_TEST
@@ -122,7 +122,7 @@ typedef struct input {
 } input;
 
 static const double R_TAU_M = 10.0, R_TAU[2] = {2.0, 5.0}, R_EL = -65.0,
-		    R_TH = -50.0, R_VR = -65.0, R_TREF = 2.0;
+                    R_TH = -50.0, R_VR = -65.0, R_TREF = 2.0;
 
 /* One RK4 step of length dt; clamp holds V (refractory). */
 static void rk4(double *V, double y[2], double dt, int clamp)
@@ -143,11 +143,11 @@ static void rk4(double *V, double y[2], double dt, int clamp)
 	*V = v + dt / 6 * (kv[0] + 2 * kv[1] + 2 * kv[2] + kv[3]);
 	for (int m = 0; m < 2; m++)
 		y[m] += dt / 6 *
-			(ky[m][0] + 2 * ky[m][1] + 2 * ky[m][2] + ky[m][3]);
+		        (ky[m][0] + 2 * ky[m][1] + 2 * ky[m][2] + ky[m][3]);
 }
 
-static size_t rk4_reference(const input *in, size_t n_in, double T,
-			    double *out, size_t max_out)
+static size_t rk4_reference(const input *in, size_t n_in, double T, double *out,
+                            size_t max_out)
 {
 	const double h = 1e-3;
 	double V = R_EL, y[2] = {0, 0}, ref_end = -1.0;
@@ -224,9 +224,8 @@ START_TEST(lif_exp_matches_fine_step_reference)
 
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
-	ck_assert_int_eq(ms_net_add_population(net, "in", "spike_source", 2,
-					       &src),
-			 0);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "in", "spike_source", 2, &src), 0);
 	ck_assert_int_eq(ms_net_add_population(net, "n", "lif_exp", 1, &p), 0);
 	set(net, p, "tau_m", R_TAU_M);
 	set(net, p, "E_L", R_EL);
@@ -243,14 +242,16 @@ START_TEST(lif_exp_matches_fine_step_reference)
 	ck_assert_int_eq(ms_spike_source_add(net, src, ids, times, n_in), 0);
 	{
 		uint32_t pre_e = 0, pre_i = 1, post = 0;
-		ms_conn_spec ce = {.rule = MS_CONN_LIST, .pre = &pre_e,
-				   .post = &post, .n = 1};
-		ms_conn_spec ci = {.rule = MS_CONN_LIST, .pre = &pre_i,
-				   .post = &post, .n = 1};
+		ms_conn_spec ce = {
+		    .rule = MS_CONN_LIST, .pre = &pre_e, .post = &post, .n = 1};
+		ms_conn_spec ci = {
+		    .rule = MS_CONN_LIST, .pre = &pre_i, .post = &post, .n = 1};
 		ms_syn_spec se = {.weight = 20.0, .delay_ms = 1.0};
 		ms_syn_spec si = {.weight = -12.0, .delay_ms = 1.0};
-		ck_assert_int_eq(ms_net_connect(net, src, p, &ce, &se, NULL), 0);
-		ck_assert_int_eq(ms_net_connect(net, src, p, &ci, &si, NULL), 0);
+		ck_assert_int_eq(ms_net_connect(net, src, p, &ce, &se, NULL),
+		                 0);
+		ck_assert_int_eq(ms_net_connect(net, src, p, &ci, &si, NULL),
+		                 0);
 	}
 	s.pop = p;
 	ms_net_set_spike_callback(net, on_spike, &s);
@@ -261,8 +262,8 @@ START_TEST(lif_exp_matches_fine_step_reference)
 	ck_assert_uint_eq(s.n, n_ref);
 	for (size_t k = 0; k < n_ref; k++)
 		ck_assert_msg(fabs((s.t[k] - 1.0) - ref[k]) <= 1e-3,
-			      "spike %zu: engine %.9f reference %.9f", k,
-			      s.t[k] - 1.0, ref[k]);
+		              "spike %zu: engine %.9f reference %.9f", k,
+		              s.t[k] - 1.0, ref[k]);
 }
 END_TEST
 
@@ -285,7 +286,7 @@ typedef struct pattern {
 } pattern;
 
 static const double G_TAU_M = 10.0, G_TAU[2] = {3.0, 7.0}, G_EL = -65.0,
-		    G_TH = -55.0, G_T = 60.0;
+                    G_TH = -55.0, G_T = 60.0;
 
 static double v_ref(const pattern *pt, double scale, double t)
 {
@@ -321,8 +322,8 @@ static double dv_ref(const pattern *pt, double scale, double t)
 }
 
 /* Maximum of V on [a, b] by golden-section search (V unimodal there). */
-static double golden_max(const pattern *pt, double scale, double a,
-			 double b, double *arg)
+static double golden_max(const pattern *pt, double scale, double a, double b,
+                         double *arg)
 {
 	const double g = 0.5 * (sqrt(5.0) - 1.0);
 	double c = b - g * (b - a), d = a + g * (b - a);
@@ -353,8 +354,7 @@ static double bisect_up(const pattern *pt, double scale, double a, double b)
 }
 
 /* First time V >= threshold, or -1; also the maximum of V before it. */
-static double first_crossing_ref(const pattern *pt, double scale,
-				 double *vmax)
+static double first_crossing_ref(const pattern *pt, double scale, double *vmax)
 {
 	const double h = 0.02;
 	*vmax = v_ref(pt, scale, 0.0);
@@ -417,20 +417,19 @@ static int engine_fires(const pattern *pt, double scale, double *t_first)
 	for (int k = 0; k < pt->n; k++) {
 		uint32_t pre = (uint32_t)k, post = 0;
 		double w = pt->inh[k] ? pt->w[k] : pt->w[k] * scale;
-		ms_conn_spec c = {.rule = MS_CONN_LIST, .pre = &pre,
-				  .post = &post, .n = 1};
+		ms_conn_spec c = {
+		    .rule = MS_CONN_LIST, .pre = &pre, .post = &post, .n = 1};
 		ms_syn_spec syn = {.weight = w,
-				   .delay_ms = 0.5,
-				   .receptor = pt->inh[k] ? MS_RECEPTOR_INH
-							  : MS_RECEPTOR_EXC};
+		                   .delay_ms = 0.5,
+		                   .receptor = pt->inh[k] ? MS_RECEPTOR_INH
+		                                          : MS_RECEPTOR_EXC};
 		ck_assert_int_eq(ms_net_connect(net, src, p, &c, &syn, NULL),
-				 0);
+		                 0);
 		ids[k] = (uint32_t)k;
 		times[k] = pt->t[k] - 0.5 + 1.0;
 	}
-	ck_assert_int_eq(ms_spike_source_add(net, src, ids, times,
-					     (size_t)pt->n),
-			 0);
+	ck_assert_int_eq(
+	    ms_spike_source_add(net, src, ids, times, (size_t)pt->n), 0);
 	s.pop = p;
 	ms_net_set_spike_callback(net, on_spike, &s);
 	ck_assert_int_eq(ms_net_run(net, G_T + 1.0), MS_OK);
@@ -458,7 +457,7 @@ START_TEST(lif_exp_random_and_grazing_patterns)
 			pt.t[k] = floor(RND() * 30.0 * 1e6) / 1e6;
 			pt.inh[k] = RND() < 0.3;
 			pt.w[k] = pt.inh[k] ? -(2.0 + 30.0 * RND())
-					    : 2.0 + 40.0 * RND();
+			                    : 2.0 + 40.0 * RND();
 		}
 		if (q % 3 == 0) {
 			/* Excitation only: V - E_L is then proportional to
@@ -484,17 +483,17 @@ START_TEST(lif_exp_random_and_grazing_patterns)
 		 * (V' = 0), so only its existence is compared. */
 		if (ref_fires && fires && q % 3 != 0)
 			ck_assert_msg(fabs(t_eng - t_ref) < 1e-9,
-				      "pattern %d: engine %.12f ref %.12f", q,
-				      t_eng, t_ref);
+			              "pattern %d: engine %.12f ref %.12f", q,
+			              t_eng, t_ref);
 		fired += fires;
 	}
 	printf("lif_exp random patterns: %d, grazing: %d, fired: %d, missed: "
 	       "%d, spurious: %d\n",
 	       NPAT, grazing, fired, missed, spurious);
 	ck_assert_msg(missed == 0 && spurious == 0,
-		      "%d missed, %d spurious crossings (%d grazing "
-		      "patterns, %d fired)",
-		      missed, spurious, grazing, fired);
+	              "%d missed, %d spurious crossings (%d grazing "
+	              "patterns, %d fired)",
+	              missed, spurious, grazing, fired);
 	ck_assert_int_gt(grazing, 3000);
 	ck_assert_int_gt(fired, 2000);
 }

@@ -21,23 +21,23 @@
 extern "C" {
 #endif
 
-#define MS_VERSION_MAJOR 0
-#define MS_VERSION_MINOR 1
-#define MS_VERSION_PATCH 0
+#define MS_VERSION_MAJOR  0
+#define MS_VERSION_MINOR  1
+#define MS_VERSION_PATCH  0
 #define MS_VERSION_STRING "0.1.0"
 
 /* Error codes. */
 enum {
 	MS_OK = 0,
-	MS_EINVAL = -1,   /* argument or parameter out of range */
-	MS_ENOMEM = -2,   /* out of memory */
-	MS_EIO = -3,      /* reading or writing a file failed */
-	MS_ENOENT = -4,   /* a named file, population or field does not exist */
-	MS_ECONFIG = -5,  /* malformed configuration */
-	MS_EINTR = -6,    /* run stopped early by ms_net_request_stop() */
-	MS_ESTATE = -7,   /* call not valid now (e.g. connect after first run) */
-	MS_EFORMAT = -8,  /* a data file does not have the expected format */
-	MS_EUNIT = -9,    /* a value has the wrong unit */
+	MS_EINVAL = -1,  /* argument or parameter out of range */
+	MS_ENOMEM = -2,  /* out of memory */
+	MS_EIO = -3,     /* reading or writing a file failed */
+	MS_ENOENT = -4,  /* a named file, population or field does not exist */
+	MS_ECONFIG = -5, /* malformed configuration */
+	MS_EINTR = -6,   /* run stopped early by ms_net_request_stop() */
+	MS_ESTATE = -7,  /* call not valid now (e.g. connect after first run) */
+	MS_EFORMAT = -8, /* a data file does not have the expected format */
+	MS_EUNIT = -9,   /* a value has the wrong unit */
 };
 
 /* Text for an error code; never NULL. */
@@ -72,29 +72,29 @@ uint64_t ms_net_seed(const ms_net *net);
 
 /* Physical dimension of a parameter or variable. */
 typedef enum ms_dim {
-	MS_DIM_NONE = 0,     /* dimensionless */
-	MS_DIM_TIME,         /* ms */
-	MS_DIM_VOLTAGE,      /* mV */
-	MS_DIM_CURRENT,      /* pA */
-	MS_DIM_CONDUCTANCE,  /* nS */
-	MS_DIM_CAPACITANCE,  /* pF */
-	MS_DIM_RATE,         /* Hz */
+	MS_DIM_NONE = 0,    /* dimensionless */
+	MS_DIM_TIME,        /* ms */
+	MS_DIM_VOLTAGE,     /* mV */
+	MS_DIM_CURRENT,     /* pA */
+	MS_DIM_CONDUCTANCE, /* nS */
+	MS_DIM_CAPACITANCE, /* pF */
+	MS_DIM_RATE,        /* Hz */
 } ms_dim;
 
 /* Base-unit name of a dimension ("ms", "mV", ...; "" for none). */
 const char *ms_dim_unit(ms_dim dim);
 
 typedef struct ms_param_info {
-	const char *name;   /* e.g. "tau_m" */
+	const char *name; /* e.g. "tau_m" */
 	ms_dim dim;
-	double def;         /* default value, base unit */
-	double min, max;    /* allowed closed range, base unit */
-	int min_open;       /* 1: value must be > min rather than >= min */
-	const char *doc;    /* one-line description */
+	double def;      /* default value, base unit */
+	double min, max; /* allowed closed range, base unit */
+	int min_open;    /* 1: value must be > min rather than >= min */
+	const char *doc; /* one-line description */
 } ms_param_info;
 
 typedef struct ms_var_info {
-	const char *name;   /* recordable state variable, e.g. "V_m" */
+	const char *name; /* recordable state variable, e.g. "V_m" */
 	ms_dim dim;
 	const char *doc;
 } ms_var_info;
@@ -104,8 +104,7 @@ typedef struct ms_var_info {
 int ms_model_find(const char *model, int *is_generator);
 size_t ms_model_count(void);
 const char *ms_model_name(size_t idx);
-int ms_model_params(const char *model, const ms_param_info **params,
-		    size_t *n);
+int ms_model_params(const char *model, const ms_param_info **params, size_t *n);
 int ms_model_vars(const char *model, const ms_var_info **vars, size_t *n);
 /* Dimension of a synaptic weight onto this model (mV for LIF). */
 int ms_model_weight_dim(const char *model, ms_dim *dim);
@@ -113,7 +112,7 @@ int ms_model_weight_dim(const char *model, ms_dim *dim);
 /* Add a population of n units of a model with default parameters.
  * Names must be unique, non-empty, at most 63 bytes of [A-Za-z0-9_.-]. */
 int ms_net_add_population(ms_net *net, const char *name, const char *model,
-			  size_t n, int *pop);
+                          size_t n, int *pop);
 int ms_net_find_population(const ms_net *net, const char *name, int *pop);
 size_t ms_net_population_count(const ms_net *net);
 const char *ms_net_population_name(const ms_net *net, int pop);
@@ -124,18 +123,18 @@ size_t ms_net_population_size(const ms_net *net, int pop);
  * Allowed until the first run, except where a model says otherwise. */
 int ms_pop_set_param(ms_net *net, int pop, const char *param, double value);
 int ms_pop_get_param(const ms_net *net, int pop, const char *param,
-		     double *value);
+                     double *value);
 
 /* Initial value of a state variable: the same for all, or uniform in
  * [lo, hi) drawn from the stream (seed, init, pop, neuron). Before the
  * first run. */
 int ms_pop_init_value(ms_net *net, int pop, const char *var, double value);
 int ms_pop_init_uniform(ms_net *net, int pop, const char *var, double lo,
-			double hi);
+                        double hi);
 
 /* Value of a state variable of one unit at the current time. */
 int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
-		     double *value);
+                     double *value);
 
 /* ------------------------------------------------------------------------ */
 /* Inputs                                                                   */
@@ -145,21 +144,20 @@ int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
  * the rate is 0. t_ms must be increasing. Replaces any earlier profile; may
  * be called between runs (times before the current time are ignored). */
 int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
-				const double *rate_Hz, size_t n);
+                                const double *rate_Hz, size_t n);
 
 /* Spike-source populations ("spike_source"): explicit spike times. ids[k] is
  * the unit that fires at times_ms[k]; any order. Adds to what is there;
  * spikes earlier than the current time are rejected with MS_EINVAL. */
 int ms_spike_source_add(ms_net *net, int pop, const uint32_t *ids,
-			const double *times_ms, size_t n);
+                        const double *times_ms, size_t n);
 
 /* Injected current (pA) into units of a neuron population, piecewise
  * constant: amp_pA[k] from t_ms[k] on. ids == NULL means every unit. Adds to
  * the bias current parameter. Several current inputs onto the same unit add
  * up. May be called between runs. */
-int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids,
-		       size_t n_ids, const double *t_ms, const double *amp_pA,
-		       size_t n);
+int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids, size_t n_ids,
+                       const double *t_ms, const double *amp_pA, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Projections                                                              */
@@ -167,9 +165,10 @@ int ms_pop_add_current(ms_net *net, int pop, const uint32_t *ids,
 typedef enum ms_conn_rule {
 	MS_CONN_ALL_TO_ALL = 0,
 	MS_CONN_ONE_TO_ONE,
-	MS_CONN_FIXED_PROB,      /* each pair independently with probability p */
-	MS_CONN_FIXED_INDEGREE,  /* each target gets exactly k distinct sources */
-	MS_CONN_LIST,            /* explicit (pre, post[, weight, delay]) list */
+	MS_CONN_FIXED_PROB,     /* each pair independently with probability p */
+	MS_CONN_FIXED_INDEGREE, /* each target gets exactly k distinct sources
+	                         */
+	MS_CONN_LIST,           /* explicit (pre, post[, weight, delay]) list */
 } ms_conn_rule;
 
 typedef enum ms_receptor {
@@ -180,9 +179,9 @@ typedef enum ms_receptor {
 
 typedef struct ms_conn_spec {
 	ms_conn_rule rule;
-	double p;             /* FIXED_PROB: probability in [0, 1] */
-	size_t k;             /* FIXED_INDEGREE: sources per target */
-	int allow_self;       /* pre == post populations: allow i -> i */
+	double p;       /* FIXED_PROB: probability in [0, 1] */
+	size_t k;       /* FIXED_INDEGREE: sources per target */
+	int allow_self; /* pre == post populations: allow i -> i */
 	/* LIST: n pairs; weights/delays may be NULL (then syn values used). */
 	const uint32_t *pre, *post;
 	const double *weights, *delays_ms;
@@ -190,8 +189,8 @@ typedef struct ms_conn_spec {
 } ms_conn_spec;
 
 typedef struct ms_syn_spec {
-	double weight;        /* in the target model's weight unit (mV for LIF) */
-	double delay_ms;      /* > 0 */
+	double weight;   /* in the target model's weight unit (mV for LIF) */
+	double delay_ms; /* > 0 */
 	ms_receptor receptor;
 } ms_syn_spec;
 
@@ -199,14 +198,14 @@ typedef struct ms_syn_spec {
  * streams keyed by (seed, connect, projection, unit) so the result does not
  * depend on the order in which projections are made. */
 int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
-		   const ms_syn_spec *syn, int *proj);
+                   const ms_syn_spec *syn, int *proj);
 size_t ms_net_projection_count(const ms_net *net);
 /* Number of synapses; 0 until the network is built (ms_net_build). */
 size_t ms_net_projection_size(const ms_net *net, int proj);
 /* Synapses of one projection in CSR-by-source order (any of the out
  * arrays may be NULL; each must hold ms_net_projection_size() entries). */
 int ms_net_projection_get(const ms_net *net, int proj, uint32_t *pre,
-			  uint32_t *post, double *weight, double *delay_ms);
+                          uint32_t *post, double *weight, double *delay_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Recording                                                                */
@@ -216,7 +215,7 @@ int ms_net_record_spikes(ms_net *net, int pop);
 /* Sample a state variable of units ids (NULL = all) every dt_ms, starting at
  * the current time, into /report/<pop>. Before the first run. */
 int ms_net_record_state(ms_net *net, int pop, const char *var,
-			const uint32_t *ids, size_t n_ids, double dt_ms);
+                        const uint32_t *ids, size_t n_ids, double dt_ms);
 
 typedef struct ms_output_opts {
 	const char *config_text; /* stored verbatim in the metadata (or NULL) */
@@ -226,7 +225,7 @@ typedef struct ms_output_opts {
 /* Open the HDF5 output file now (truncating it). Fails without leaving a
  * file when the path cannot be written. Call before the first run. */
 int ms_net_open_output(ms_net *net, const char *path,
-		       const ms_output_opts *opts);
+                       const ms_output_opts *opts);
 /* Finish and close the output (metadata, final sizes). Called by
  * ms_net_destroy() too; calling it twice is harmless. */
 int ms_net_close_output(ms_net *net);
@@ -255,14 +254,14 @@ void ms_net_request_stop(ms_net *net);
  * wall time with the current simulation time. NULL disables. */
 typedef void (*ms_progress_fn)(double t_now_ms, double t_stop_ms, void *user);
 void ms_net_set_progress(ms_net *net, ms_progress_fn fn, void *user,
-			 double interval_s);
+                         double interval_s);
 
 typedef struct ms_stats {
-	uint64_t spikes;           /* emitted by neurons and generators */
-	uint64_t syn_events;       /* synaptic inputs delivered to targets */
-	uint64_t deliveries;       /* queue entries (spike x delay group) */
-	double wall_s;             /* wall time spent in ms_net_run */
-	double min_delay_ms;       /* window length of the scheduler */
+	uint64_t spikes;     /* emitted by neurons and generators */
+	uint64_t syn_events; /* synaptic inputs delivered to targets */
+	uint64_t deliveries; /* queue entries (spike x delay group) */
+	double wall_s;       /* wall time spent in ms_net_run */
+	double min_delay_ms; /* window length of the scheduler */
 } ms_stats;
 void ms_net_stats(const ms_net *net, ms_stats *st);
 /* Spikes emitted so far by one population. */
@@ -278,7 +277,7 @@ void ms_net_set_spike_callback(ms_net *net, ms_spike_fn fn, void *user);
 typedef struct ms_config ms_config;
 
 typedef struct ms_config_overrides {
-	const char *output_path;  /* NULL: from config */
+	const char *output_path; /* NULL: from config */
 	int has_seed;
 	uint64_t seed;
 	int has_duration;
@@ -292,11 +291,11 @@ void ms_config_destroy(ms_config *cfg);
 /* Build the network the config describes (with overrides), open its
  * output file and set up recording. */
 int ms_config_build(const ms_config *cfg, const ms_config_overrides *ov,
-		    ms_net **net, ms_error *err);
+                    ms_net **net, ms_error *err);
 double ms_config_duration_ms(const ms_config *cfg,
-			     const ms_config_overrides *ov);
+                             const ms_config_overrides *ov);
 const char *ms_config_output_path(const ms_config *cfg,
-				  const ms_config_overrides *ov);
+                                  const ms_config_overrides *ov);
 
 /* ------------------------------------------------------------------------ */
 /* Output files                                                             */
