@@ -1,0 +1,423 @@
+/*
+ * izhikevich — the simple model of Izhikevich (2003), "Simple model of
+ * spiking neurons", IEEE Trans Neural Netw 14:1569–1572:
+ *
+ *     dv/dt = 0.04 v^2 + 5 v + 140 - u + I
+ *     du/dt = a (b v - u)
+ *     when v >= v_peak (30 mV): v = c, u = u + d
+ *
+ * t in ms, v and u in mV (u enters dv/dt per ms, as in the paper), a per
+ * ms, b dimensionless. I = (I_e + I_inj(t)) / C_m: a current in pA over a
+ * capacitance in pF is in mV/ms; with the default C_m = 1 pF a current of
+ * 10 pA is the paper's I = 10 (NEST's izhikevich adds pA to dv/dt the same
+ * way). A synaptic input of weight w (mV) makes v jump by w.
+ *
+ * Integration: Dormand–Prince 5(4) with error control and dense output
+ * (neurons/ode.c), tolerances rtol/atol per population. Determinism (see
+ * docs/models.md): the committed state (t0, v, u, first step size h0)
+ * changes only at inputs, current steps and spikes. From it the integrator
+ * takes a canonical sequence of steps, the controller's; moving the state
+ * to an input at t cuts the step that would pass t so that it ends at t.
+ * Threshold crossings are located inside a step on the dense output (by
+ * bisection to the last bit). Predicting the next spike walks the same
+ * canonical steps on a copy, so asking never changes the result.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "neurons/ode.h"
+
+enum { P_A, P_B, P_C, P_D, P_V_PEAK, P_C_M, P_I_E, P_RTOL, P_ATOL, N_PARAMS };
+enum { V_V_M, V_U_M };
+
+static const ms_param_info izh_params[] = {
+    {"a", MS_DIM_NONE, 0.02, 0.0, 1e3, 1,
+     "time scale of u, per ms (paper's a)"},
+    {"b", MS_DIM_NONE, 0.2, -1e3, 1e3, 0, "sensitivity of u to v (paper's b)"},
+    {"c", MS_DIM_VOLTAGE, -65.0, -1e3, 1e3, 0,
+     "v after a spike (must be below v_peak)"},
+    {"d", MS_DIM_VOLTAGE, 8.0, -1e3, 1e3, 0, "jump of u at a spike"},
+    {"v_peak", MS_DIM_VOLTAGE, 30.0, -1e3, 1e3, 0,
+     "spike when v reaches this value"},
+    {"C_m", MS_DIM_CAPACITANCE, 1.0, 0.0, 1e12, 1,
+     "converts currents: I (mV/ms) = current (pA) / C_m"},
+    {"I_e", MS_DIM_CURRENT, 0.0, -1e12, 1e12, 0, "constant bias current"},
+    {"rtol", MS_DIM_NONE, 1e-6, 1e-13, 1e-2, 0,
+     "relative tolerance of the integrator"},
+    {"atol", MS_DIM_VOLTAGE, 1e-6, 1e-13, 1.0, 0,
+     "absolute tolerance of the integrator (v and u)"},
+};
+
+static const ms_var_info izh_vars[] = {
+    {"V_m", MS_DIM_VOLTAGE, "membrane potential v"},
+    {"U_m", MS_DIM_VOLTAGE, "recovery variable u"},
+};
+
+/* First step size after the network is built (the controller adapts it). */
+#define H_START 0.05
+/* Longest step, and how far ahead bound() looks for a spike. */
+#define H_MAX   5.0
+#define HORIZON 5.0
+
+/*
+ * A walk along the canonical steps from the committed state: the last step
+ * [ta, tb] with its dense output. ta == tb: no step taken yet.
+ */
+typedef struct izw {
+	double ta, tb;
+	double ha;    /* step size first tried at ta */
+	double hb;    /* step size to try at tb */
+	double h;     /* step size of [ta, tb] as the dense output needs it */
+	double yb[2]; /* (v, u) at tb */
+	double fb[2]; /* derivative at tb */
+	double d[10]; /* dense output of [ta, tb]; d[0], d[1] = (v, u)(ta) */
+} izw;
+
+typedef struct izn {
+	double t0, y0[2], h0; /* committed state */
+	double I;             /* (I_e + injected current) / C_m, mV/ms */
+	double tc;            /* next spike; NaN: not found yet */
+	double t_clear;       /* no spike in [t0, t_clear] */
+	izw pw;               /* walk of the spike search */
+	izw kw;               /* walk of peek and of moving the state */
+	int u_set;            /* U_m was given an initial value */
+} izn;
+
+typedef struct izh {
+	double a, b, c, d, v_peak, inv_C;
+	double rtol, atol;
+	izn *n;
+} izh;
+
+typedef struct izctx {
+	double a, b, I;
+} izctx;
+
+static void rhs(double t, const double *y, double *dy, const void *ctx)
+{
+	const izctx *c = ctx;
+
+	(void)t;
+	dy[0] = (0.04 * y[0] + 5.0) * y[0] + 140.0 - y[1] + c->I;
+	dy[1] = c->a * (c->b * y[0] - y[1]);
+}
+
+static void walk_reset(izw *w, const izn *n)
+{
+	w->ta = w->tb = n->t0;
+	w->ha = w->hb = n->h0;
+	w->h = 0.0;
+	w->yb[0] = w->d[0] = n->y0[0];
+	w->yb[1] = w->d[1] = n->y0[1];
+}
+
+/* Both walks back to the committed state; the spike search starts over. */
+static void restart(const izh *Z, izn *n)
+{
+	walk_reset(&n->pw, n);
+	walk_reset(&n->kw, n);
+	n->tc = n->y0[0] >= Z->v_peak ? n->t0 : NAN;
+	n->t_clear = n->t0;
+}
+
+/*
+ * Take the next step of walk w, cut at t_end. Returns 0, or -1 when the
+ * integrator cannot go on (the step size collapses, which only happens
+ * when v diverges); w is then unchanged.
+ */
+static int walk_step(const izh *Z, const izn *n, izw *w, double t_end)
+{
+	izctx c = {Z->a, Z->b, n->I};
+	/* h_min a few ulps of t: a smaller step would not move time. */
+	ms__ode_sys s = {2,       rhs,
+	                 &c,      Z->rtol,
+	                 Z->atol, fmax(1e-12, 8 * DBL_EPSILON * fabs(w->tb)),
+	                 H_MAX};
+	ms__ode_step st;
+
+	if (ms__ode_step_once(&s, w->tb, w->yb, w->ta < w->tb ? w->fb : NULL,
+	                      w->hb, t_end, &st))
+		return -1;
+	w->ta = st.t0;
+	w->tb = st.t1;
+	w->ha = w->hb;
+	w->hb = st.h_next;
+	w->h = st.h;
+	memcpy(w->yb, st.y1, sizeof(w->yb));
+	memcpy(w->fb, st.f1, sizeof(w->fb));
+	memcpy(w->d, st.dense, sizeof(w->d));
+	return 0;
+}
+
+/* First time in the last step of w where the dense v reaches v_peak,
+ * given v(ta) < v_peak <= v(tb): bisection down to adjacent doubles. */
+static double locate(const izh *Z, const izw *w)
+{
+	double lo = w->ta, hi = w->tb;
+
+	for (;;) {
+		double mid = lo + 0.5 * (hi - lo);
+		if (mid <= lo || mid >= hi)
+			return hi;
+		if (ms__ode_dense1(w->d, 2, 0, w->ta, w->h, mid) >= Z->v_peak)
+			hi = mid;
+		else
+			lo = mid;
+	}
+}
+
+/* Extend the spike search until the next spike is found or no spike is
+ * certain up to t_until. */
+static void scan(const izh *Z, izn *n, double t_until)
+{
+	izw *w = &n->pw;
+
+	while (isnan(n->tc) && n->t_clear < t_until) {
+		if (walk_step(Z, n, w, INFINITY)) {
+			/* v diverges: that is a spike, at the last point
+			 * reached. */
+			n->tc = w->tb;
+			return;
+		}
+		if (w->yb[0] >= Z->v_peak)
+			n->tc = locate(Z, w);
+		else
+			n->t_clear = w->tb;
+	}
+}
+
+/* Position walk kw on the step holding t (ta < t <= tb), t > t0. */
+static int seek(const izh *Z, izn *n, double t)
+{
+	izw *w = &n->kw;
+
+	if (t <= w->ta)
+		walk_reset(w, n);
+	while (w->tb < t)
+		if (walk_step(Z, n, w, INFINITY))
+			return -1;
+	return 0;
+}
+
+/*
+ * Move the committed state to t (no spike pending before t): the canonical
+ * steps up to the last boundary before t, then steps from there cut to end
+ * exactly at t. If the integrator fails there, the dense output at t is
+ * taken instead (deterministic too).
+ */
+static void commit_to(const izh *Z, izn *n, double t)
+{
+	izw *w = &n->kw, cut;
+
+	if (t <= n->t0)
+		return;
+	if (seek(Z, n, t) == 0) {
+		cut = *w;
+		cut.ta = cut.tb = w->ta;
+		cut.hb = w->ha;
+		cut.yb[0] = w->d[0];
+		cut.yb[1] = w->d[1];
+		while (cut.tb < t && walk_step(Z, n, &cut, t) == 0)
+			;
+		if (cut.tb == t) {
+			n->y0[0] = cut.yb[0];
+			n->y0[1] = cut.yb[1];
+		} else {
+			ms__ode_dense(w->d, 2, w->ta, w->h, t, n->y0);
+		}
+		n->h0 = w->ha;
+	} else {
+		/* Unreachable after settle(t): the spike search walked the
+		 * same steps past t. Keep the last state reached. */
+		n->y0[0] = w->yb[0];
+		n->y0[1] = w->yb[1];
+	}
+	n->t0 = t;
+	restart(Z, n);
+}
+
+static void fire(ms__pop *p, const izh *Z, izn *n, uint32_t i)
+{
+	double tc = n->tc, u = n->y0[1];
+
+	if (tc > n->t0) {
+		const izw *w = &n->pw;
+		u = ms__ode_dense1(w->d, 2, 1, w->ta, w->h, tc);
+		n->h0 = w->ha;
+	}
+	n->t0 = tc;
+	n->y0[0] = Z->c;
+	n->y0[1] = u + Z->d;
+	restart(Z, n);
+	ms__emit_spike(p, i, tc);
+}
+
+static void izh_settle(ms__pop *p, uint32_t i, double t)
+{
+	izh *Z = p->state;
+	izn *n = &Z->n[i];
+
+	for (;;) {
+		if (!isnan(n->tc)) {
+			if (n->tc >= t)
+				return;
+			fire(p, Z, n, i);
+			continue;
+		}
+		if (n->t_clear >= t)
+			return;
+		scan(Z, n, t);
+	}
+}
+
+/* The predicted spike, or the end of the search horizon: no spike before
+ * either. Called after settle(t). */
+static double izh_bound(ms__pop *p, uint32_t i, double t)
+{
+	izh *Z = p->state;
+	izn *n = &Z->n[i];
+
+	if (isnan(n->tc) && n->t_clear <= t)
+		scan(Z, n, t + HORIZON);
+	if (!isnan(n->tc))
+		return fmax(n->tc, t);
+	return n->t_clear;
+}
+
+static double izh_check(ms__pop *p, uint32_t i, double t)
+{
+	izh_settle(p, i, t);
+	return izh_bound(p, i, t);
+}
+
+/* Inputs at t: every input can bring the next spike forward (rebound
+ * spiking follows inhibition), so each target is checked in this window. */
+static void izh_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
+                        uint32_t count)
+{
+	izh *Z = p->state;
+
+	for (uint64_t s = s0; s < s0 + count; s++) {
+		uint32_t i = j->target[s];
+		izn *n = &Z->n[i];
+
+		izh_settle(p, i, t);
+		commit_to(Z, n, t);
+		n->y0[0] += j->weight[s];
+		restart(Z, n);
+		ms__register_check(p, i, t);
+	}
+}
+
+static void izh_add_current(ms__pop *p, uint32_t i, double t, double dI)
+{
+	izh *Z = p->state;
+	izn *n = &Z->n[i];
+
+	izh_settle(p, i, t);
+	commit_to(Z, n, t);
+	n->I += dI * Z->inv_C;
+	restart(Z, n);
+}
+
+/* Value at t from the dense output of the canonical step holding t. */
+static double izh_peek(ms__pop *p, uint32_t i, double t, int var)
+{
+	izh *Z = p->state;
+	izn *n = &Z->n[i];
+	const izw *w = &n->kw;
+
+	if (t <= n->t0)
+		return n->y0[var];
+	if (seek(Z, n, t))
+		return NAN;
+	return ms__ode_dense1(w->d, 2, var, w->ta, w->h, t);
+}
+
+/* Initial values; U_m follows b V_m until it is set itself. */
+static void izh_set_var(ms__pop *p, uint32_t i, int var, double value)
+{
+	izh *Z = p->state;
+	izn *n = &Z->n[i];
+
+	if (var == V_V_M) {
+		n->y0[0] = value;
+		if (!n->u_set)
+			n->y0[1] = Z->b * value;
+	} else {
+		n->y0[1] = value;
+		n->u_set = 1;
+	}
+	restart(Z, n);
+}
+
+static void izh_destroy(ms__pop *p)
+{
+	izh *Z = p->state;
+
+	if (!Z)
+		return;
+	free(Z->n);
+	free(Z);
+	p->state = NULL;
+}
+
+static int izh_build(ms__pop *p, char *err, size_t errlen)
+{
+	const double *q = p->param;
+	izh *Z;
+
+	if (q[P_C] >= q[P_V_PEAK]) {
+		snprintf(err, errlen, "c (%g mV) must be below v_peak (%g mV)",
+		         q[P_C], q[P_V_PEAK]);
+		return MS_EINVAL;
+	}
+	Z = calloc(1, sizeof(*Z));
+	if (!Z)
+		return MS_ENOMEM;
+	p->state = Z;
+	Z->a = q[P_A];
+	Z->b = q[P_B];
+	Z->c = q[P_C];
+	Z->d = q[P_D];
+	Z->v_peak = q[P_V_PEAK];
+	Z->inv_C = 1.0 / q[P_C_M];
+	Z->rtol = q[P_RTOL];
+	Z->atol = q[P_ATOL];
+	Z->n = calloc(p->n, sizeof(izn));
+	if (!Z->n) {
+		izh_destroy(p);
+		return MS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->n; i++) {
+		izn *n = &Z->n[i];
+		n->t0 = p->net->t_now;
+		n->y0[0] = Z->c;
+		n->y0[1] = Z->b * Z->c;
+		n->h0 = H_START;
+		n->I = q[P_I_E] * Z->inv_C;
+		restart(Z, n);
+	}
+	return MS_OK;
+}
+
+const ms__model ms__izhikevich_model = {
+    .name = "izhikevich",
+    .params = izh_params,
+    .n_params = N_PARAMS,
+    .vars = izh_vars,
+    .n_vars = 2,
+    .weight_dim = MS_DIM_VOLTAGE,
+    .build = izh_build,
+    .destroy = izh_destroy,
+    .settle = izh_settle,
+    .deliver = izh_deliver,
+    .add_current = izh_add_current,
+    .bound = izh_bound,
+    .check = izh_check,
+    .peek = izh_peek,
+    .set_var = izh_set_var,
+};
