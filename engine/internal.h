@@ -81,6 +81,7 @@ const ms__model *ms__model_lookup(const char *name);
 extern const ms__model ms__lif_delta_model;
 extern const ms__model ms__lif_exp_model;
 extern const ms__model ms__izhikevich_model;
+extern const ms__model ms__hh_model;
 extern const ms__model ms__poisson_model;
 extern const ms__model ms__spike_source_model;
 
