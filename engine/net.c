@@ -361,12 +361,16 @@ int ms_pop_set_param(ms_net *net, int pop, const char *param, double value)
 	pi = &net->pops[pop]->model->params[idx];
 	if (!(value >= pi->min && value <= pi->max) ||
 	    (pi->min_open && value == pi->min))
+	{
+		/* "20 ms", or a bare number for dimensionless values. */
+		const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
 		return ms__err(net, MS_EINVAL,
-		               "parameter %s = %g %s is out of range: expected "
-		               "%s %g and <= %g %s",
-		               param, value, ms_dim_unit(pi->dim),
-		               pi->min_open ? ">" : ">=", pi->min, pi->max,
-		               ms_dim_unit(pi->dim));
+		               "population %s: parameter %s = %g%s%s is out of "
+		               "range: expected %s %g%s%s and <= %g%s%s",
+		               net->pops[pop]->name, param, value, sp, u,
+		               pi->min_open ? ">" : ">=", pi->min, sp, u, pi->max,
+		               sp, u);
+	}
 	net->pops[pop]->param[idx] = value;
 	return MS_OK;
 }
