@@ -275,6 +275,10 @@ static inline double lin_bound(const lif *L, double v, double Vb,
 		b = y0 + y1;
 		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
 	}
+	/* No positive current and V_b at or below threshold: V only relaxes
+	 * towards V_b and never reaches V_th. */
+	if (b <= 0.0 && Vb <= L->th)
+		return INFINITY;
 	if (a + b <= 0.0)
 		return INFINITY;
 	s1 = gap * L->tau_m / (a + b);
