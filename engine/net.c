@@ -11,12 +11,8 @@
 #include "engine/internal.h"
 
 static const ms__model *const models[] = {
-    &ms__lif_delta_model,
-    &ms__lif_exp_model,
-    &ms__izhikevich_model,
-    &ms__hh_model,
-    &ms__poisson_model,
-    &ms__spike_source_model,
+    &ms__lif_delta_model, &ms__lif_exp_model, &ms__izhikevich_model,
+    &ms__hh_model,        &ms__poisson_model, &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
 
@@ -360,16 +356,15 @@ int ms_pop_set_param(ms_net *net, int pop, const char *param, double value)
 		               param, net->pops[pop]->name);
 	pi = &net->pops[pop]->model->params[idx];
 	if (!(value >= pi->min && value <= pi->max) ||
-	    (pi->min_open && value == pi->min))
-	{
+	    (pi->min_open && value == pi->min)) {
 		/* "20 ms", or a bare number for dimensionless values. */
 		const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
 		return ms__err(net, MS_EINVAL,
 		               "population %s: parameter %s = %g%s%s is out of "
 		               "range: expected %s %g%s%s and <= %g%s%s",
 		               net->pops[pop]->name, param, value, sp, u,
-		               pi->min_open ? ">" : ">=", pi->min, sp, u, pi->max,
-		               sp, u);
+		               pi->min_open ? ">" : ">=", pi->min, sp, u,
+		               pi->max, sp, u);
 	}
 	net->pops[pop]->param[idx] = value;
 	return MS_OK;
