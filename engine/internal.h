@@ -50,7 +50,10 @@ typedef struct ms__proj ms__proj;
  *     (given no input); INFINITY when it never will. Called after settle(t).
  * check(p, i, t): settle(t) then bound(t) in one call (optional; models
  *     can share the work of the two).
- * peek(p, i, t, var): value of state variable var at t, after settle(t).
+ * peek(p, i, t, var): value of state variable var at t, without changing
+ *     the state; only asked for times before which every spike of the unit
+ *     has been emitted (after settle(t), or at the current time between
+ *     runs, ms_pop_get_state).
  * set_var(p, i, var, value): initial value before the first run.
  */
 typedef struct ms__model {
@@ -82,6 +85,7 @@ extern const ms__model ms__lif_delta_model;
 extern const ms__model ms__lif_exp_model;
 extern const ms__model ms__izhikevich_model;
 extern const ms__model ms__hh_model;
+extern const ms__model ms__lif_cond_model;
 extern const ms__model ms__poisson_model;
 extern const ms__model ms__spike_source_model;
 
