@@ -12,7 +12,8 @@
 
 static const ms__model *const models[] = {
     &ms__lif_delta_model, &ms__lif_exp_model, &ms__izhikevich_model,
-    &ms__hh_model,        &ms__poisson_model, &ms__spike_source_model,
+    &ms__hh_model,        &ms__lif_cond_model, &ms__poisson_model,
+    &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
 
