@@ -160,7 +160,8 @@ int ms__queue_advance(ms__queue *q, int64_t w)
 	return MS_OK;
 }
 
-int ms__dev_cmp(const ms__dev *a, const ms__dev *b)
+/* The total order of deliveries: time, projection, first synapse. */
+static int dev_cmp(const ms__dev *a, const ms__dev *b)
 {
 	if (a->t != b->t)
 		return a->t < b->t ? -1 : 1;
@@ -173,7 +174,7 @@ int ms__dev_cmp(const ms__dev *a, const ms__dev *b)
 
 static int dev_cmp_void(const void *a, const void *b)
 {
-	return ms__dev_cmp(a, b);
+	return dev_cmp(a, b);
 }
 
 static void sort_devs(ms__dev *v, size_t n)
@@ -186,7 +187,7 @@ static void sort_devs(ms__dev *v, size_t n)
 	for (size_t i = 1; i < n; i++) {
 		ms__dev x = v[i];
 		size_t j = i;
-		while (j > 0 && ms__dev_cmp(&x, &v[j - 1]) < 0) {
+		while (j > 0 && dev_cmp(&x, &v[j - 1]) < 0) {
 			v[j] = v[j - 1];
 			j--;
 		}

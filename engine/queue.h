@@ -86,7 +86,5 @@ ms__bucket *ms__queue_bucket(ms__queue *q, int64_t w);
 /* The first window >= from that has anything, or INT64_MAX. */
 int64_t ms__queue_next_window(const ms__queue *q, int64_t from);
 
-/* Total order of deliveries; exposed for tests. */
-int ms__dev_cmp(const ms__dev *a, const ms__dev *b);
 
 #endif

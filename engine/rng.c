@@ -65,12 +65,6 @@ uint32_t ms__rng_owner(const char *name)
 
 #define BLOCK_HI_MASK 0xFFFFFFu
 
-uint64_t ms__rng_tell(const ms__rng *r)
-{
-	uint64_t next = (uint64_t)(r->ctr[3] & BLOCK_HI_MASK) << 32 | r->ctr[2];
-	return next - (r->left ? 1 : 0);
-}
-
 void ms__rng_seek(ms__rng *r, uint64_t block)
 {
 	r->ctr[2] = (uint32_t)block;

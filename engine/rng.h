@@ -32,8 +32,8 @@ typedef struct ms__rng {
  * streams do not depend on the order objects were created in. */
 void ms__rng_init(ms__rng *r, uint64_t seed, int purpose, uint32_t owner,
                   uint32_t unit);
-/* Position of the next block (to save/restore a stream cheaply). */
-uint64_t ms__rng_tell(const ms__rng *r);
+/* Continue the stream from its block number block (build_pop gives each
+ * initialised variable its own block this way). */
 void ms__rng_seek(ms__rng *r, uint64_t block);
 
 uint32_t ms__rng_owner(const char *name);
