@@ -86,5 +86,4 @@ ms__bucket *ms__queue_bucket(ms__queue *q, int64_t w);
 /* The first window >= from that has anything, or INT64_MAX. */
 int64_t ms__queue_next_window(const ms__queue *q, int64_t from);
 
-
 #endif
