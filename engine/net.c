@@ -11,8 +11,8 @@
 #include "engine/internal.h"
 
 static const ms__model *const models[] = {
-    &ms__lif_delta_model, &ms__lif_exp_model, &ms__izhikevich_model,
-    &ms__hh_model,        &ms__lif_cond_model, &ms__poisson_model,
+    &ms__lif_delta_model,    &ms__lif_exp_model,  &ms__izhikevich_model,
+    &ms__hh_model,           &ms__lif_cond_model, &ms__poisson_model,
     &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
@@ -1060,14 +1060,18 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 	size_t n0, keep;
 	int rc;
 
+	ms__current *c;
+	ms__report *r;
+	/* Stimulus changes and samples are few: find the next of each only
+	 * after one has been processed, not for every delivery. */
+	double ts = next_stim(net, &c);
+	double tr = next_sample(net, &r);
+
 	for (;;) {
-		ms__current *c;
-		ms__report *r;
-		double ts = next_stim(net, &c);
-		double tr = next_sample(net, &r);
 		double td = b->head < b->n ? b->ev[b->head].t : INFINITY;
 		if (ts < t_end && ts <= td && ts <= tr) {
 			apply_current(net, c, ts);
+			ts = next_stim(net, &c);
 		} else if (td < t_end && td <= tr) {
 			/* The next group's synapses are cold: fetch them now.
 			 */
@@ -1082,6 +1086,7 @@ static int process_window(ms_net *net, int64_t w, double t_end)
 		} else if (tr < t_end) {
 			if ((rc = sample(net, r, tr)))
 				return rc;
+			tr = next_sample(net, &r);
 		} else {
 			break;
 		}
