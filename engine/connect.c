@@ -34,11 +34,6 @@ int ms_net_connect(ms_net *net, int pre, int post, const ms_conn_spec *conn,
 		return ms__err(net, MS_EINVAL, "connect: no such population");
 	P = net->pops[pre];
 	Q = net->pops[post];
-	if (Q->model->is_generator)
-		return ms__err(net, MS_EINVAL,
-		               "projection %s -> %s: %s is a generator "
-		               "(model %s) and takes no input",
-		               P->name, Q->name, Q->name, Q->model->name);
 	if (!isfinite(syn->weight))
 		return bad(net, "projection %s -> %s: weight %g is not finite",
 		           P->name, Q->name, syn->weight);
@@ -202,7 +197,7 @@ static void edges_free(edges *e)
 
 /* Stream name of projection k: "pre->post#m", m counting earlier
  * projections between the same two populations. */
-static uint32_t proj_owner(const ms_net *net, int k)
+uint32_t ms__proj_owner(const ms_net *net, int k)
 {
 	const ms__proj *j = net->projs[k];
 	char key[3 * MS__NAME_MAX];
@@ -481,7 +476,7 @@ int ms__connect_build(ms_net *net, int k)
 {
 	ms__proj *j = net->projs[k];
 	const ms__pop *P = net->pops[j->pre];
-	uint32_t owner = proj_owner(net, k);
+	uint32_t owner = ms__proj_owner(net, k);
 	int rc;
 
 	if (j->conn.rule == MS_CONN_ALL_TO_ALL ||

@@ -35,7 +35,7 @@ const char *ms_strerror(int code)
 const char *ms_dim_unit(ms_dim dim)
 {
 	static const char *const names[] = {"",   "ms", "mV", "pA",
-	                                    "nS", "pF", "Hz"};
+	                                    "nS", "pF", "Hz", "GOhm"};
 
 	if ((unsigned)dim >= sizeof(names) / sizeof(names[0]))
 		return "?";

@@ -24,6 +24,7 @@
 #include "engine/queue.h"
 #include "engine/recorder.h"
 #include "engine/rng.h"
+#include "learning/plasticity.h"
 
 #define MS__NAME_MAX  64
 #define MS__NO_WINDOW INT64_MAX
@@ -86,6 +87,7 @@ extern const ms__model ms__lif_exp_model;
 extern const ms__model ms__izhikevich_model;
 extern const ms__model ms__hh_model;
 extern const ms__model ms__lif_cond_model;
+extern const ms__model ms__srm_model;
 extern const ms__model ms__poisson_model;
 extern const ms__model ms__spike_source_model;
 
@@ -115,6 +117,10 @@ struct ms__pop {
 	int rec_spikes;
 	int rec_handle;
 	uint64_t n_spikes;
+
+	ms__waveform wave; /* spike shape seen by devices (shape 0: none) */
+	int *in_pl;        /* plastic projections into this population */
+	size_t n_in_pl;
 };
 
 struct ms__proj {
@@ -131,6 +137,7 @@ struct ms__proj {
 	 * same delay: then a row is one group. */
 	uint64_t *gofs, *gend;
 	double delay_all; /* the one delay when gofs is NULL */
+	ms__plast *pl;    /* learning rule and devices, or NULL (static) */
 	/* connector arguments kept until build */
 	ms_conn_spec conn;
 	ms_syn_spec syn;
@@ -230,6 +237,10 @@ static inline void ms__register_check(ms__pop *p, uint32_t i, double t_lb)
 	if (p->chk_win[i] > w)
 		ms__register_push(p, i, w);
 }
+
+/* Stream owner of projection k: hash of "pre->post#m", m counting earlier
+ * projections between the same populations (engine/connect.c). */
+uint32_t ms__proj_owner(const ms_net *net, int k);
 
 /* Build the CSR of one projection (engine/connect.c). */
 int ms__connect_build(ms_net *net, int proj_index);

@@ -11,9 +11,9 @@
 #include "engine/internal.h"
 
 static const ms__model *const models[] = {
-    &ms__lif_delta_model,    &ms__lif_exp_model,  &ms__izhikevich_model,
-    &ms__hh_model,           &ms__lif_cond_model, &ms__poisson_model,
-    &ms__spike_source_model,
+    &ms__lif_delta_model, &ms__lif_exp_model,      &ms__izhikevich_model,
+    &ms__hh_model,        &ms__lif_cond_model,     &ms__srm_model,
+    &ms__poisson_model,   &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
 
@@ -121,6 +121,8 @@ static void free_pop(ms__pop *p)
 	free(p->param);
 	free(p->chk_win);
 	free(p->out);
+	free(p->in_pl);
+	ms__wave_free(&p->wave);
 	free(p->init);
 	free(p);
 }
@@ -140,6 +142,7 @@ static void free_proj(ms__proj *j)
 	free(j->l_post);
 	free(j->l_w);
 	free(j->l_d);
+	ms__plast_free(j->pl);
 	free(j);
 }
 
@@ -788,6 +791,13 @@ void ms__emit_spike(ms__pop *p, uint32_t i, double t)
 			s = e;
 		}
 	}
+	for (size_t k = 0; k < p->n_in_pl; k++) {
+		ms__plast *pl = net->projs[p->in_pl[k]]->pl;
+		uint64_t a = pl->in_row[i], b = pl->in_row[i + 1];
+		if (b > a)
+			pl->rule->on_post(pl, t, i, pl->in_syn + a,
+			                  (size_t)(b - a));
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -870,10 +880,28 @@ static int build(ms_net *net)
 			return rc;
 	for (size_t k = 0; k < net->n_projs; k++) {
 		ms__proj *j = net->projs[k];
-		ms__pop *pre = net->pops[j->pre];
+		ms__pop *pre = net->pops[j->pre], *post = net->pops[j->post];
 		int *no;
+		if (post->model->is_generator && !j->pl)
+			return ms__err(
+			    net, MS_EINVAL,
+			    "projection %s -> %s: %s is a generator "
+			    "(model %s) and takes input only through "
+			    "plastic synapses (a teacher population)",
+			    pre->name, post->name, post->name,
+			    post->model->name);
 		if ((rc = ms__connect_build(net, (int)k)))
 			return rc;
+		if (j->pl) {
+			if ((rc = ms__plast_build(net, (int)k)))
+				return rc;
+			no = realloc(post->in_pl,
+			             (post->n_in_pl + 1) * sizeof(int));
+			if (!no)
+				return ms__err(net, MS_ENOMEM, "out of memory");
+			post->in_pl = no;
+			post->in_pl[post->n_in_pl++] = (int)k;
+		}
 		for (size_t s = 0; s < j->n; s++) {
 			dmin = fmin(dmin, j->delay[s]);
 			dmax = fmax(dmax, j->delay[s]);
@@ -1007,12 +1035,34 @@ static int sample(ms_net *net, ms__report *r, double t)
 	return MS_OK;
 }
 
+/*
+ * A plastic group: settle the targets first, so that their spikes before t
+ * reach the rule (on_post) before the weights are read; deliver with the
+ * current weights; then the rule sees the pre-synaptic spikes (on_pre).
+ * Targets that are generators (teacher populations) take no input.
+ */
+static void deliver_plastic(const ms__dev *ev, const ms__proj *j, ms__pop *post)
+{
+	ms__plast *pl = j->pl;
+
+	for (uint32_t k = 0; k < ev->n; k++)
+		post->model->settle(post, j->target[ev->s0 + k], ev->t);
+	if (pl->read_each)
+		ms__plast_read(pl, ev->t, ev->s0, ev->n);
+	if (post->model->deliver)
+		post->model->deliver(post, ev->t, j, ev->s0, ev->n);
+	pl->rule->on_pre(pl, ev->t, ev->s0, ev->n);
+}
+
 static void deliver(ms_net *net, const ms__dev *ev)
 {
 	const ms__proj *j = net->projs[ev->proj];
 	ms__pop *post = net->pops[j->post];
 
-	post->model->deliver(post, ev->t, j, ev->s0, ev->n);
+	if (j->pl)
+		deliver_plastic(ev, j, post);
+	else
+		post->model->deliver(post, ev->t, j, ev->s0, ev->n);
 	net->st.syn_events += ev->n;
 	net->st.deliveries++;
 }

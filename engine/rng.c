@@ -115,6 +115,22 @@ double ms__rng_exp(ms__rng *r)
 	return -log(1.0 - ms__rng_uniform(r));
 }
 
+/*
+ * Box & Muller (1958), "A note on the generation of random normal
+ * deviates", Ann. Math. Stat. 29:610: z = sqrt(-2 ln u1) cos(2 pi u2). Only
+ * the cosine variate is used, so every normal consumes exactly two uniforms
+ * and a stream position never holds half a pair: a seeked stream gives the
+ * same normals whatever was drawn before. u1 = 1 - uniform lies in (0, 1],
+ * so the logarithm is finite.
+ */
+double ms__rng_normal(ms__rng *r)
+{
+	double u1 = 1.0 - ms__rng_uniform(r);
+	double u2 = ms__rng_uniform(r);
+
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
 uint64_t ms__rng_below(ms__rng *r, uint64_t n)
 {
 	/* Rejection keeps every value equally likely (Lemire's threshold). */

@@ -44,6 +44,8 @@ uint64_t ms__rng_u64(ms__rng *r);
 double ms__rng_uniform(ms__rng *r);
 /* Exponential with mean 1. */
 double ms__rng_exp(ms__rng *r);
+/* Standard normal (mean 0, SD 1), from exactly two uniforms. */
+double ms__rng_normal(ms__rng *r);
 /* Uniform integer in [0, n), unbiased (n > 0). */
 uint64_t ms__rng_below(ms__rng *r, uint64_t n);
 /* The raw block function, exposed for known-answer tests. */

@@ -2,9 +2,12 @@
  * units — parsing "<number> <unit>" into base units (engine/units.h).
  *
  * A unit is an optional SI prefix followed by a base symbol (s, V, A, S, F,
- * Hz). The scale to the engine's base unit is a power of ten, applied by
- * one multiplication or division by an exactly representable power of ten,
- * so "20 ms" is exactly 20.0 and "100 us" is the double nearest to 0.1.
+ * Hz, Ohm or Ω). The scale to the engine's base unit is a power of ten,
+ * applied by one multiplication or division by an exactly representable
+ * power of ten, so "20 ms" is exactly 20.0 and "100 us" is the double
+ * nearest to 0.1. Prefixed units whose scale would exceed 10^22 in either
+ * direction (fOhm: 10^-24 GOhm) are refused as unknown, since larger
+ * powers of ten are not exact doubles.
  */
 #include "engine/units.h"
 
@@ -20,12 +23,22 @@ struct base_unit {
 	int exp10; /* 1 <sym> = 10^exp10 base units */
 };
 
-/* Base units: ms, mV, pA, nS, pF, Hz. */
+/* Base units: ms, mV, pA, nS, pF, Hz, GOhm (= mV / pA). The ohm is
+ * written "Ohm", the Greek capital omega U+03A9 or the ohm sign U+2126. */
 static const struct base_unit base_units[] = {
-    {"s", MS_DIM_TIME, 3},         {"V", MS_DIM_VOLTAGE, 3},
-    {"A", MS_DIM_CURRENT, 12},     {"S", MS_DIM_CONDUCTANCE, 9},
-    {"F", MS_DIM_CAPACITANCE, 12}, {"Hz", MS_DIM_RATE, 0},
+    {"s", MS_DIM_TIME, 3},
+    {"V", MS_DIM_VOLTAGE, 3},
+    {"A", MS_DIM_CURRENT, 12},
+    {"S", MS_DIM_CONDUCTANCE, 9},
+    {"F", MS_DIM_CAPACITANCE, 12},
+    {"Hz", MS_DIM_RATE, 0},
+    {"Ohm", MS_DIM_RESISTANCE, -9},
+    {"\xce\xa9", MS_DIM_RESISTANCE, -9},
+    {"\xe2\x84\xa6", MS_DIM_RESISTANCE, -9},
 };
+
+/* Largest power of ten that is an exact double. */
+#define MAX_EXACT_EXP10 22
 
 struct prefix {
 	const char *sym;
@@ -57,6 +70,8 @@ const char *ms__dim_noun(ms_dim dim)
 		return "a capacitance";
 	case MS_DIM_RATE:
 		return "a rate";
+	case MS_DIM_RESISTANCE:
+		return "a resistance";
 	}
 	return "a quantity";
 }
@@ -78,6 +93,8 @@ const char *ms__dim_example(ms_dim dim)
 		return "250 pF";
 	case MS_DIM_RATE:
 		return "15 Hz";
+	case MS_DIM_RESISTANCE:
+		return "100 kOhm";
 	}
 	return "1";
 }
@@ -133,13 +150,16 @@ static int find_unit(const char *u, size_t len, ms_dim *dim, int *exp10)
 		if (pl >= len || memcmp(u, prefixes[k].sym, pl) != 0)
 			continue;
 		for (i = 0; i < N_ELEMS(base_units); i++) {
-			if (strlen(base_units[i].sym) == len - pl &&
-			    memcmp(u + pl, base_units[i].sym, len - pl) == 0) {
-				*dim = base_units[i].dim;
-				*exp10 =
-				    base_units[i].exp10 + prefixes[k].exp10;
-				return 0;
-			}
+			int e = base_units[i].exp10 + prefixes[k].exp10;
+
+			if (strlen(base_units[i].sym) != len - pl ||
+			    memcmp(u + pl, base_units[i].sym, len - pl) != 0)
+				continue;
+			if (e > MAX_EXACT_EXP10 || e < -MAX_EXACT_EXP10)
+				return MS_EUNIT;
+			*dim = base_units[i].dim;
+			*exp10 = e;
+			return 0;
 		}
 	}
 	return MS_EUNIT;
@@ -152,7 +172,7 @@ static int is_blank(char c)
 
 /*
  * Scale x by 10^e. Powers of ten up to 1e22 are exact doubles, so one
- * multiplication or division rounds once; every unit here has |e| <= 18.
+ * multiplication or division rounds once; find_unit keeps |e| <= 22.
  */
 static double scale10(double x, int e)
 {

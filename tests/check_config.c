@@ -267,8 +267,8 @@ static const struct bad bad[] = {
      "1}\n",
      MS_ENOENT,
      "cfg.yaml:3:22: populations[0].model: unknown model \"lif_foo\"; "
-     "models: lif_delta, lif_exp, izhikevich, hh, lif_cond, poisson, "
-     "spike_source"},
+     "models: lif_delta, lif_exp, izhikevich, hh, lif_cond, srm, "
+     "poisson, spike_source"},
     {"duration: 1 ms\npopulations:\n  - {name: a, size: 1}\n", MS_ECONFIG,
      "cfg.yaml:3:5: populations[0]: missing field \"model\" (e.g. "
      "lif_exp, poisson; see docs/config.md)"},

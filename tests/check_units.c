@@ -55,6 +55,16 @@ static const struct good good[] = {
     {"0.02", MS_DIM_NONE, 0.02},
     {"-3", MS_DIM_NONE, -3.0},
     {"0 mV", MS_DIM_VOLTAGE, 0.0},
+    /* resistance, base unit GOhm = mV / pA */
+    {"1 GOhm", MS_DIM_RESISTANCE, 1.0},
+    {"100 Ohm", MS_DIM_RESISTANCE, 1e-7},
+    {"16 kOhm", MS_DIM_RESISTANCE, 1.6e-5},
+    {"2.5 MOhm", MS_DIM_RESISTANCE, 2.5e-3},
+    {"16 k\xce\xa9", MS_DIM_RESISTANCE, 1.6e-5},     /* Greek omega */
+    {"16 k\xe2\x84\xa6", MS_DIM_RESISTANCE, 1.6e-5}, /* ohm sign */
+    {"100 \xce\xa9", MS_DIM_RESISTANCE, 1e-7},
+    {"3 mOhm", MS_DIM_RESISTANCE, 3e-12},
+    {"7 pOhm", MS_DIM_RESISTANCE, 7e-21},
 };
 
 START_TEST(units_parse_known_quantities)
@@ -112,6 +122,14 @@ static const struct bad bad[] = {
     {"- 5 mV", MS_DIM_VOLTAGE, MS_EINVAL, "~got \"- 5 mV\""},
     {"1e400 ms", MS_DIM_TIME, MS_EINVAL, "~got \"1e400 ms\""},
     {"1e306 s", MS_DIM_TIME, MS_EINVAL, "~got \"1e306 s\""},
+    {"10 kOhm", MS_DIM_CONDUCTANCE, MS_EUNIT,
+     "expected a conductance (e.g. \"10 nS\"), got \"10 kOhm\""},
+    {"10 nS", MS_DIM_RESISTANCE, MS_EUNIT,
+     "expected a resistance (e.g. \"100 kOhm\"), got \"10 nS\""},
+    {"100", MS_DIM_RESISTANCE, MS_EUNIT, "~(a number needs its unit)"},
+    {"1 ohm", MS_DIM_RESISTANCE, MS_EUNIT, "~unknown unit"},
+    /* 10^-24 GOhm is beyond the exact powers of ten */
+    {"1 fOhm", MS_DIM_RESISTANCE, MS_EUNIT, "~unknown unit"},
 };
 
 START_TEST(units_reject_bad_quantities)
@@ -177,6 +195,9 @@ START_TEST(units_format_uses_base_unit)
 	                 "0.5");
 	ck_assert_str_eq(
 	    ms__unit_format(INFINITY, MS_DIM_RATE, buf, sizeof(buf)), "inf Hz");
+	ck_assert_str_eq(
+	    ms__unit_format(1e-4, MS_DIM_RESISTANCE, buf, sizeof(buf)),
+	    "0.0001 GOhm");
 }
 END_TEST
 
@@ -187,6 +208,9 @@ START_TEST(units_dimension_names)
 	ck_assert_str_eq(ms__dim_noun(MS_DIM_NONE), "a plain number");
 	ck_assert_str_eq(ms__dim_example(MS_DIM_TIME), "20 ms");
 	ck_assert_str_eq(ms__dim_example(MS_DIM_CAPACITANCE), "250 pF");
+	ck_assert_str_eq(ms__dim_noun(MS_DIM_RESISTANCE), "a resistance");
+	ck_assert_str_eq(ms__dim_example(MS_DIM_RESISTANCE), "100 kOhm");
+	ck_assert_str_eq(ms_dim_unit(MS_DIM_RESISTANCE), "GOhm");
 }
 END_TEST
 

@@ -7,8 +7,9 @@
  * value, what was expected). The library never exits the process.
  *
  * Units (docs/units.md): time ms, voltage mV, current pA, conductance nS,
- * capacitance pF, rate Hz. Every double parameter passed through this API is
- * in those base units; the configuration reader converts what users write.
+ * capacitance pF, rate Hz, resistance GOhm. Every double parameter passed
+ * through this API is in those base units; the configuration reader
+ * converts what users write.
  */
 #ifndef MEMSPIKE_MEMSPIKE_H
 #define MEMSPIKE_MEMSPIKE_H
@@ -79,6 +80,7 @@ typedef enum ms_dim {
 	MS_DIM_CONDUCTANCE, /* nS */
 	MS_DIM_CAPACITANCE, /* pF */
 	MS_DIM_RATE,        /* Hz */
+	MS_DIM_RESISTANCE,  /* GOhm (= mV/pA) */
 } ms_dim;
 
 /* Base-unit name of a dimension ("ms", "mV", ...; "" for none). */
@@ -209,6 +211,63 @@ int ms_net_projection_get(const ms_net *net, int proj, uint32_t *pre,
                           uint32_t *post, double *weight, double *delay_ms);
 
 /* ------------------------------------------------------------------------ */
+/* Plasticity and memristive devices (docs/synapses.md)                     */
+
+/* Make a projection plastic with a learning rule: "stdp_waveform" (STDP
+ * emerging from spike waveforms across memristive devices), "stdp_pair",
+ * "stdp_triplet", "stdp_querlioz". Its synapses then hold a device state w
+ * in [0, 1] with conductance G(w), and the efficacy the target sees is
+ * weight * G(w) / G_max, weight being the projection's (connector) weight.
+ * A plastic projection may end on a spike_source population (a teacher:
+ * its spikes drive learning, inputs have no effect on it). Before the
+ * first run. */
+int ms_proj_set_plasticity(ms_net *net, int proj, const char *rule);
+/* A numeric parameter of the rule (base units), or an option with a fixed
+ * set of values (e.g. "mode": "exact" or "fast"). */
+int ms_proj_set_plasticity_param(ms_net *net, int proj, const char *name,
+                                 double value);
+int ms_proj_set_plasticity_option(ms_net *net, int proj, const char *name,
+                                  const char *value);
+/* The device model of the projection's synapses ("sinh", "exp_threshold",
+ * "hp", "nonlinear_drift", "vteam", "pulse_exp"); without one, the device
+ * is ideal (G linear in w, no law). Parameters: the model's own and the
+ * common ones (G_min, G_max, w_init, non-idealities); options: "mapping"
+ * (linear_G, linear_R) and others (docs/synapses.md). After
+ * ms_proj_set_plasticity. */
+int ms_proj_set_device(ms_net *net, int proj, const char *model);
+int ms_proj_set_device_param(ms_net *net, int proj, const char *name,
+                             double value);
+int ms_proj_set_device_option(ms_net *net, int proj, const char *name,
+                              const char *value);
+/* 1 if the projection has a learning rule. */
+int ms_proj_is_plastic(const ms_net *net, int proj);
+/* Device state w and conductance G (nS) of every synapse at the current
+ * time, in the order of ms_net_projection_get (either may be NULL). */
+int ms_proj_get_state(ms_net *net, int proj, double *w, double *G_nS);
+
+/* The spike waveform a population's units put on their synapses' devices:
+ * shape "exp", "rect_ramp" or "table", then its parameters (A_plus,
+ * tau_plus, T_plus, A_minus, tau_minus, T_minus; voltages in mV, times in
+ * ms) or, for "table", points (s_ms relative to the spike, v_mV). Before
+ * the first run. */
+int ms_pop_set_waveform(ms_net *net, int pop, const char *shape);
+int ms_pop_set_waveform_param(ms_net *net, int pop, const char *name,
+                              double value);
+int ms_pop_set_waveform_table(ms_net *net, int pop, const double *s_ms,
+                              const double *v_mV, size_t n);
+
+/* Parameter tables (name, dimension, default, range) of a learning rule, a
+ * device model (NULL: the parameters common to every device: G_min,
+ * G_max, w_init, non-idealities) and a waveform shape, for configuration
+ * readers and documentation. Names that are not in these tables are
+ * options (strings). MS_ENOENT for an unknown name. */
+int ms_rule_params(const char *rule, const ms_param_info **params, size_t *n);
+int ms_device_params(const char *model, const ms_param_info **params,
+                     size_t *n);
+int ms_waveform_params(const char *shape, const ms_param_info **params,
+                       size_t *n);
+
+/* ------------------------------------------------------------------------ */
 /* Recording                                                                */
 
 /* Spikes of a population go to /spikes/<pop>. Before the first run. */
@@ -283,6 +342,7 @@ typedef struct ms_config_overrides {
 	uint64_t seed;
 	int has_duration;
 	double duration_ms;
+	int no_output; /* 1: build without opening the output file */
 } ms_config_overrides;
 
 /* Parse and validate a network description. On error, err->msg says
@@ -297,6 +357,65 @@ double ms_config_duration_ms(const ms_config *cfg,
                              const ms_config_overrides *ov);
 const char *ms_config_output_path(const ms_config *cfg,
                                   const ms_config_overrides *ov);
+
+/* The stdp_curve protocol of a config (docs/config.md#stdp_curve): point k
+ * is measured on synapse k of projection proj, which joins unit k of the
+ * spike sources pre and post. The arrays belong to the config. */
+typedef struct ms_stdp_protocol {
+	int pre, post, proj; /* indices in the built network */
+	size_t n_points;
+	const double *delta_t_ms; /* t_post - t_pre at the synapse */
+	size_t pairings;
+	double frequency_Hz;
+	double start_ms; /* first pairing (arrival of its pre spike) */
+	double end_ms;   /* end of the run */
+	double w_init;   /* initial device state, when has_w_init */
+	int has_w_init;
+	const char *rule;   /* the projection's learning rule */
+	const char *device; /* its device model; "ideal" when none */
+} ms_stdp_protocol;
+
+/* MS_ENOENT when the config has no stdp_curve section. */
+int ms_config_stdp_protocol(const ms_config *cfg, ms_stdp_protocol *out);
+
+/* ------------------------------------------------------------------------ */
+/* STDP curves (`memspike stdp-curve`, docs/cli.md, docs/formats.md)        */
+
+/* One side of an STDP window fitted with an exponential: A exp(-|dT|/tau).
+ * ok is 0 (A and tau NaN) when the side has fewer than 3 usable points or
+ * the fit failed. */
+typedef struct ms_stdp_fit {
+	double A;      /* signed: > 0 for potentiation, < 0 for depression */
+	double tau_ms; /* > 0 */
+	size_t n_used; /* points from the extremum outwards */
+	int ok;
+} ms_stdp_fit;
+
+/* Least-squares fits of A+ exp(-dT/tau+) to the points with dT > 0 from
+ * the largest delta_w outwards, and of A- exp(dT/tau-) to those with
+ * dT < 0 from the smallest outwards (learning/stdp_curve.c says how).
+ * Points with a non-finite delta_w are skipped. */
+int ms_stdp_fit_exp(const double *delta_t_ms, const double *delta_w, size_t n,
+                    ms_stdp_fit *ltp, ms_stdp_fit *ltd);
+
+typedef struct ms_stdp_curve {
+	size_t n;
+	const double *delta_t_ms, *delta_w;
+	const double *delta_G_S;       /* G_end - G_0, siemens */
+	const double *delta_G_over_G2; /* (G_end - G_0) / (G_0 G_end), 1/S */
+	ms_stdp_fit ltp, ltd;
+	size_t pairings;
+	double frequency_Hz;
+	const char *rule, *device;
+	uint64_t seed;
+	const char *config_text, *config_path; /* may be NULL */
+	double t_stop_ms, wall_s;
+} ms_stdp_curve;
+
+/* Write a curve file (docs/formats.md, "STDP curve files"). It is written
+ * as path.tmp and renamed at the end, so a failure leaves no file. */
+int ms_stdp_curve_write(const char *path, const ms_stdp_curve *curve,
+                        ms_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Output files                                                             */
