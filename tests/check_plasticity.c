@@ -217,6 +217,104 @@ START_TEST(triplet_diehl_cook)
 }
 END_TEST
 
+/*
+ * Querlioz et al. 2013 on pulse_exp devices (alpha_p 0.01, beta_p 3,
+ * alpha_m 0.005, beta_m 3): synapse 0's pre spike arrives 10 ms before the
+ * post spike (inside T_LTP = 45 ms): w += 0.01 e^{-3 w0}; synapse 1's
+ * arrives 60 ms before: w -= 0.005 e^{-3 (1 - w0)}. Tolerance 1e-15.
+ */
+START_TEST(querlioz_pulses)
+{
+	ms_conn_spec c = {.rule = MS_CONN_ALL_TO_ALL};
+	ms_syn_spec s = {.weight = 1.0, .delay_ms = D_MS};
+	int pre, post, proj;
+	double w[2], w0 = 0.4;
+	ms_net *net;
+
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "pre", "spike_source", 2, &pre), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "post", "spike_source", 1, &post),
+	    MS_OK);
+	ck_assert_int_eq(ms_net_connect(net, pre, post, &c, &s, &proj), MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, "stdp_querlioz"),
+	                 MS_OK);
+	/* without a pulse device the rule cannot work */
+	ck_assert_int_eq(ms_net_build(net), MS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(ms_net_errmsg(net), "pulse"));
+	ms_net_destroy(net);
+
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "pre", "spike_source", 2, &pre), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "post", "spike_source", 1, &post),
+	    MS_OK);
+	ck_assert_int_eq(ms_net_connect(net, pre, post, &c, &s, &proj), MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, "stdp_querlioz"),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device(net, proj, "pulse_exp"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "w_init", w0),
+	                 MS_OK);
+	spike(net, pre, 0, 100.0 - D_MS);
+	spike(net, pre, 1, 50.0 - D_MS);
+	spike(net, post, 0, 110.0);
+	ck_assert_int_eq(ms_net_run(net, 200.0), MS_OK);
+	ck_assert_int_eq(ms_proj_get_state(net, proj, w, NULL), MS_OK);
+	ck_assert_double_eq_tol(w[0], w0 + 0.01 * exp(-3 * w0), 1e-15);
+	ck_assert_double_eq_tol(w[1], w0 - 0.005 * exp(-3 * (1 - w0)), 1e-15);
+	ms_net_destroy(net);
+}
+END_TEST
+
+/*
+ * Linear-in-R devices make the rule multiplicative: the same dw (additive
+ * pair STDP, one pre-post pair at 5 ms) changes G by an amount with
+ * dG / (G_before G_after) = dw (1/G_min - 1/G_max) whatever the initial
+ * conductance. Relative tolerance 1e-9.
+ */
+START_TEST(linear_R_gives_constant_dG_over_G2)
+{
+	static const double w0s[] = {0.1, 0.3, 0.5, 0.7, 0.9};
+	const double G_min = 10.0, G_max = 100.0;
+	double ref = 0.0;
+
+	for (size_t q = 0; q < 5; q++) {
+		int pre, post, proj;
+		ms_net *net = pairing_net(1, "stdp_pair", &pre, &post, &proj);
+		double G0, G1, r;
+
+		ck_assert_int_eq(
+		    ms_proj_set_device_option(net, proj, "mapping", "linear_R"),
+		    MS_OK);
+		ck_assert_int_eq(
+		    ms_proj_set_device_param(net, proj, "G_min", G_min), MS_OK);
+		ck_assert_int_eq(
+		    ms_proj_set_device_param(net, proj, "G_max", G_max), MS_OK);
+		ck_assert_int_eq(
+		    ms_proj_set_device_param(net, proj, "w_init", w0s[q]),
+		    MS_OK);
+		spike(net, pre, 0, 50.0 - D_MS);
+		spike(net, post, 0, 55.0);
+		ck_assert_int_eq(ms_net_run(net, 52.0), MS_OK);
+		ck_assert_int_eq(ms_proj_get_state(net, proj, NULL, &G0),
+		                 MS_OK);
+		ck_assert_int_eq(ms_net_run(net, 100.0), MS_OK);
+		ck_assert_int_eq(ms_proj_get_state(net, proj, NULL, &G1),
+		                 MS_OK);
+		r = (G1 - G0) / (G0 * G1);
+		if (q == 0)
+			ref = r;
+		ck_assert_msg(fabs(r - ref) <= 1e-9 * fabs(ref),
+		              "w0 %g: dG/G^2 %.12g vs %.12g", w0s[q], r, ref);
+		ck_assert_double_eq_tol(
+		    r, 0.01 * exp(-5.0 / 20) * (1 / G_min - 1 / G_max), 1e-12);
+		ms_net_destroy(net);
+	}
+}
+END_TEST
+
 /* Bounds: additive potentiation never takes w above 1. */
 START_TEST(weights_stay_in_bounds)
 {
@@ -424,6 +522,8 @@ static Suite *plasticity_suite(void)
 	tcase_add_test(tc, pair_weight_dependence);
 	tcase_add_test(tc, triplet_diehl_cook);
 	tcase_add_test(tc, weights_stay_in_bounds);
+	tcase_add_test(tc, querlioz_pulses);
+	tcase_add_test(tc, linear_R_gives_constant_dG_over_G2);
 	tcase_add_test(tc, efficacy_follows_conductance);
 	tcase_add_test(tc, static_projection_onto_generator_refused);
 	tcase_add_test(tc, bad_plasticity_input);
