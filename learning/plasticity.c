@@ -11,6 +11,7 @@
 #include "learning/plasticity.h"
 
 static const ms__rule *const rules[] = {
+    &ms__rule_stdp_waveform,
     &ms__rule_stdp_pair,
     &ms__rule_stdp_triplet,
     &ms__rule_stdp_querlioz,
@@ -308,7 +309,7 @@ static const char *proj_name(ms_net *net, const ms__proj *j, char *buf,
 int ms_proj_set_plasticity(ms_net *net, int proj, const char *rule)
 {
 	const ms__rule *r = ms__rule_lookup(rule);
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char nm[160];
 	int rc;
 
@@ -350,7 +351,7 @@ int ms_proj_set_plasticity_param(ms_net *net, int proj, const char *name,
                                  double value)
 {
 	const char *fn = "ms_proj_set_plasticity_param";
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char msg[512], nm[160];
 	int rc;
 
@@ -367,7 +368,7 @@ int ms_proj_set_plasticity_option(ms_net *net, int proj, const char *name,
                                   const char *value)
 {
 	const char *fn = "ms_proj_set_plasticity_option";
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char msg[512], nm[160];
 	int rc;
 
@@ -384,7 +385,7 @@ int ms_proj_set_device(ms_net *net, int proj, const char *model)
 {
 	const char *fn = "ms_proj_set_device";
 	const ms__device_model *m = ms__device_lookup(model);
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char nm[160];
 	int rc;
 
@@ -404,7 +405,7 @@ int ms_proj_set_device_param(ms_net *net, int proj, const char *name,
                              double value)
 {
 	const char *fn = "ms_proj_set_device_param";
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char msg[512], nm[160];
 	int rc;
 
@@ -421,7 +422,7 @@ int ms_proj_set_device_option(ms_net *net, int proj, const char *name,
                               const char *value)
 {
 	const char *fn = "ms_proj_set_device_option";
-	ms__proj *j;
+	ms__proj *j = NULL;
 	char msg[512], nm[160];
 	int rc;
 
@@ -486,7 +487,7 @@ static int pop_of(ms_net *net, int pop, const char *fn, ms__pop **out)
 
 int ms_pop_set_waveform(ms_net *net, int pop, const char *shape)
 {
-	ms__pop *p;
+	ms__pop *p = NULL;
 	int rc, s;
 
 	if ((rc = pop_of(net, pop, "ms_pop_set_waveform", &p)))
@@ -514,7 +515,7 @@ int ms_pop_set_waveform(ms_net *net, int pop, const char *shape)
 int ms_pop_set_waveform_param(ms_net *net, int pop, const char *name,
                               double value)
 {
-	ms__pop *p;
+	ms__pop *p = NULL;
 	char msg[512];
 	int rc;
 
@@ -534,7 +535,7 @@ int ms_pop_set_waveform_param(ms_net *net, int pop, const char *name,
 int ms_pop_set_waveform_table(ms_net *net, int pop, const double *s_ms,
                               const double *v_mV, size_t n)
 {
-	ms__pop *p;
+	ms__pop *p = NULL;
 	char msg[512];
 	int rc;
 

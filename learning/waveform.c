@@ -14,6 +14,10 @@
  *       -T+ < s <= 0:  v = A+;   0 < s < T-:  v = -A- (1 - s/T-)
  *   "table": linear interpolation of user points (s_k, v_k), s strictly
  *       increasing, zero outside [s_0, s_last]; the support is (s_0, s_last).
+ * The lobes are evaluated as A+ + c+ (e^{s/tau+} - 1) and
+ * -A- - c- (e^{-s/tau-} - 1), c = A / (1 - e^{-T/tau}): the same functions,
+ * but exactly A+ and -A- at the spike, so that a spike whose peak equals
+ * the device threshold never crosses it by rounding.
  * Breaks (ms__wave_breaks) are -T+, 0, T- for the parametric shapes and the
  * knots of a table: between two breaks v and dv/ds are monotone, which is
  * what ms__wave_eval_side promises.
@@ -301,13 +305,13 @@ void ms__wave_eval_side(const ms__waveform *w, double s, int side, double *v,
 	switch (w->shape) {
 	case MS__WAVE_EXP:
 		if (in_plus) {
-			double e = exp(s / w->tau_plus);
-			*v = w->c_plus * (e - w->e_plus);
-			*dv = w->c_plus * e / w->tau_plus;
+			double e = expm1(s / w->tau_plus);
+			*v = w->A_plus + w->c_plus * e;
+			*dv = w->c_plus * (1.0 + e) / w->tau_plus;
 		} else if (in_minus) {
-			double e = exp(-s / w->tau_minus);
-			*v = -w->c_minus * (e - w->e_minus);
-			*dv = w->c_minus * e / w->tau_minus;
+			double e = expm1(-s / w->tau_minus);
+			*v = -w->A_minus - w->c_minus * e;
+			*dv = w->c_minus * (1.0 + e) / w->tau_minus;
 		}
 		return;
 	case MS__WAVE_RECT_RAMP:
@@ -345,9 +349,9 @@ double ms__wave_eval(const ms__waveform *w, double s)
 	if (w->shape == MS__WAVE_EXP) {
 		if (!(s > w->lo && s < w->hi))
 			return 0.0;
-		return s <= 0.0 ? w->c_plus * (exp(s / w->tau_plus) - w->e_plus)
-		                : -w->c_minus *
-		                      (exp(-s / w->tau_minus) - w->e_minus);
+		return s <= 0.0 ? w->A_plus + w->c_plus * expm1(s / w->tau_plus)
+		                : -w->A_minus -
+		                      w->c_minus * expm1(-s / w->tau_minus);
 	}
 	ms__wave_eval_side(w, s, 0, &v, &dv);
 	return v;
