@@ -11,9 +11,15 @@
  *
  * Model parameters and state variables are checked against the model
  * registry (ms_model_params, ms_model_vars): a new model needs no code here.
+ * Likewise learning rules, device models and waveform shapes: their
+ * parameter tables give names, units and ranges, and every setting is also
+ * put through the engine's own setters on a scratch copy (ms__plast_*,
+ * ms__device_*, ms__wave_*), so that the options they know and the checks
+ * between parameters they make are reported at load time, with the place.
  */
 #include "memspike/memspike.h"
 #include "engine/units.h"
+#include "learning/plasticity.h"
 
 #include <errno.h>
 #include <math.h>
@@ -37,6 +43,33 @@ struct cfg_param {
 	struct loc at;
 };
 
+/* A named setting of a learning rule, device or waveform: a parameter (a
+ * number in base units) or an option (a word from a fixed set that the
+ * engine checks when the network is built). */
+struct cfg_setting {
+	char *name;
+	char *option; /* NULL for a parameter */
+	double value;
+	struct loc at;
+};
+
+struct cfg_wave {
+	char *shape;
+	struct cfg_setting *set;
+	size_t n_set;
+	double *tab_s, *tab_v; /* "table" */
+	size_t n_tab;
+	double lead, tail; /* support before and after the spike, ms */
+	struct loc at, shape_at, points_at;
+};
+
+struct cfg_plast {
+	char *rule, *device; /* device NULL: ideal */
+	struct cfg_setting *rset, *dset;
+	size_t n_rset, n_dset;
+	struct loc at, rule_at, device_at;
+};
+
 struct cfg_init {
 	const char *var; /* the registry's string */
 	int uniform;
@@ -57,7 +90,9 @@ struct cfg_pop {
 	uint32_t *spk_ids; /* spike_source */
 	double *spk_t;
 	size_t n_spk;
-	struct loc at, rate_at, spikes_at;
+	int has_spikes;        /* the config gave spikes */
+	struct cfg_wave *wave; /* NULL: no waveform */
+	struct loc at, size_at, rate_at, spikes_at;
 };
 
 struct cfg_proj {
@@ -66,7 +101,8 @@ struct cfg_proj {
 	uint32_t *pre_ids, *post_ids;
 	double *weights, *delays;
 	ms_syn_spec syn;
-	struct loc at;
+	struct cfg_plast *pl; /* NULL: static synapses */
+	struct loc at, conn_at;
 };
 
 struct cfg_current {
@@ -87,12 +123,26 @@ struct cfg_state {
 	struct loc at;
 };
 
+/* The stdp_curve protocol (docs/config.md#stdp_curve). */
+struct cfg_stdp {
+	size_t pre, post, proj;
+	double *dt; /* delta_t of each point, ms */
+	size_t n;
+	uint64_t pairings;
+	double freq, start, end, w_init;
+	int has_w_init;
+	struct loc at;
+};
+
 struct ms_config {
 	char *path, *dir, *text;
 	char *output, *default_output;
 	struct loc output_at;
 	uint64_t seed;
 	double duration;
+	int has_duration;
+	struct loc duration_at;
+	struct cfg_stdp *stdp;
 	struct cfg_pop *pops;
 	size_t n_pops;
 	struct cfg_proj *projs;
@@ -109,6 +159,7 @@ struct ctx {
 	ms_config *cfg;
 	yaml_document_t *doc;
 	ms_error *err;
+	int stdp; /* a stdp_curve section will resize two populations */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1103,6 +1154,208 @@ static int parse_spikes(struct ctx *c, const yaml_node_t *n, const char *field,
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Spike waveforms                                                          */
+
+#define WAVE_SHAPES "exp, rect_ramp, table"
+
+/* A key that names a parameter in info, or NULL. */
+static const ms_param_info *find_param(const ms_param_info *info, size_t n,
+                                       const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(info[i].name, name))
+			return &info[i];
+	return NULL;
+}
+
+/* Store a parameter setting; the key text is copied since the YAML
+ * document goes away after loading. */
+static int add_setting(struct cfg_setting *set, size_t *n, const char *name,
+                       const char *option, double value, const yaml_node_t *at)
+{
+	struct cfg_setting *s = &set[(*n)++];
+
+	s->name = strdup(name);
+	s->option = option ? strdup(option) : NULL;
+	s->value = value;
+	s->at = node_loc(at);
+	return s->name && (!option || s->option) ? 0 : MS_ENOMEM;
+}
+
+/* points: [[s, v], ...] of a tabulated waveform; s are times relative to
+ * the spike, strictly increasing, v voltages. */
+static int parse_points(struct ctx *c, const yaml_node_t *n, const char *field,
+                        struct cfg_wave *w)
+{
+	char sub[FIELD_LEN], sub2[FIELD_LEN];
+	size_t i, len;
+	int rc;
+
+	rc = want_seq(c, n, field, "points [time, voltage]");
+	if (rc)
+		return rc;
+	len = seq_len(n);
+	if (len < 2)
+		return fail(c, n, field, MS_EINVAL,
+		            "expected at least 2 points [time, voltage], got "
+		            "%zu",
+		            len);
+	w->tab_s = calloc(len, sizeof(double));
+	w->tab_v = calloc(len, sizeof(double));
+	if (!w->tab_s || !w->tab_v)
+		return MS_ENOMEM;
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = seq_at(c, n, i);
+
+		subindex(sub, field, i);
+		if (it->type != YAML_SEQUENCE_NODE || seq_len(it) != 2)
+			return fail(c, it, sub, MS_ECONFIG,
+			            "expected a point [time, voltage], e.g. "
+			            "[-5 ms, 1 V]");
+		subindex(sub2, sub, 0);
+		rc = parse_quantity(c, seq_at(c, it, 0), sub2, MS_DIM_TIME,
+		                    &w->tab_s[i]);
+		if (rc)
+			return rc;
+		subindex(sub2, sub, 1);
+		rc = parse_quantity(c, seq_at(c, it, 1), sub2, MS_DIM_VOLTAGE,
+		                    &w->tab_v[i]);
+		if (rc)
+			return rc;
+		if (i > 0 && !(w->tab_s[i] > w->tab_s[i - 1])) {
+			subindex(sub2, sub, 0);
+			return fail(c, seq_at(c, it, 0), sub2, MS_EINVAL,
+			            "times must increase, got \"%s\" after "
+			            "\"%s\"",
+			            text_of(seq_at(c, it, 0)),
+			            text_of(seq_at(c, seq_at(c, n, i - 1), 0)));
+		}
+	}
+	w->n_tab = len;
+	return 0;
+}
+
+/*
+ * Hand the parsed waveform to the engine's own checks (a scratch copy made
+ * the way ms_pop_set_waveform() makes it), so that what the engine would
+ * refuse at build time is reported here with its place, and learn how long
+ * the shape lasts before and after the spike: the stdp_curve protocol
+ * times its pairings with it.
+ */
+static int check_waveform(struct ctx *c, const yaml_node_t *n,
+                          const char *field, struct cfg_wave *w)
+{
+	const ms_param_info *info;
+	ms__waveform s;
+	char msg[512] = "";
+	size_t np, i;
+	int rc = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.shape = ms__wave_shape(w->shape);
+	info = ms__wave_params(s.shape, &np);
+	for (i = 0; rc == 0 && i < np; i++)
+		rc = ms__wave_set_param(&s, info[i].name, info[i].def, msg,
+		                        sizeof(msg));
+	for (i = 0; rc == 0 && i < w->n_set; i++)
+		rc = ms__wave_set_param(&s, w->set[i].name, w->set[i].value,
+		                        msg, sizeof(msg));
+	if (rc == 0 && w->n_tab > 0)
+		rc = ms__wave_set_table(&s, w->tab_s, w->tab_v, w->n_tab, msg,
+		                        sizeof(msg));
+	if (rc == 0)
+		rc = ms__wave_prepare(&s, msg, sizeof(msg));
+	if (rc == 0) {
+		w->lead = s.lo < 0 ? -s.lo : 0;
+		w->tail = s.hi > 0 ? s.hi : 0;
+	}
+	ms__wave_free(&s);
+	if (rc == MS_ENOMEM)
+		return rc;
+	return rc ? fail(c, n, field, rc, "%s", msg) : 0;
+}
+
+/* waveform: {shape, the shape's parameters} or {shape: table, points:
+ * [[s, v], ...]} (docs/config.md#waveform). */
+static int parse_waveform(struct ctx *c, const yaml_node_t *n,
+                          const char *field, struct cfg_pop *pop)
+{
+	const ms_param_info *info, *pi;
+	const char **names = NULL;
+	yaml_node_pair_t *p;
+	struct cfg_wave *w;
+	yaml_node_t *shape;
+	char sub[FIELD_LEN];
+	size_t np, i, nn = 0;
+	int rc;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, field, MS_ECONFIG,
+		            "expected a mapping such as {shape: exp, A_plus: 1 "
+		            "V, ...}, got %s",
+		            kind_name(n));
+	if ((shape = map_get(c, n, "shape")) == NULL)
+		return missing(c, n, field, "shape", WAVE_SHAPES);
+	w = pop->wave = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return MS_ENOMEM;
+	w->at = node_loc(n);
+	subfield(sub, field, "shape");
+	rc = parse_string(c, shape, sub, "a waveform shape", &w->shape);
+	if (rc)
+		return rc;
+	if (ms_waveform_params(w->shape, &info, &np) != 0)
+		return fail(
+		    c, shape, sub, MS_ENOENT,
+		    "unknown waveform shape \"%s\"; shapes: " WAVE_SHAPES,
+		    w->shape);
+	names = calloc(np + 2, sizeof(*names));
+	w->set = calloc(np + 1, sizeof(*w->set));
+	if (names == NULL || w->set == NULL) {
+		free(names);
+		return MS_ENOMEM;
+	}
+	names[nn++] = "shape";
+	for (i = 0; i < np; i++)
+		names[nn++] = info[i].name;
+	if (!strcmp(w->shape, "table"))
+		names[nn++] = "points";
+	rc = check_map(c, n, field, names, nn);
+	free(names);
+	if (rc)
+		return rc;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get_node(c, p->key),
+		            *v = get_node(c, p->value);
+		double x;
+
+		subfield(sub, field, text_of(k));
+		if (!strcmp(text_of(k), "points")) {
+			if ((rc = parse_points(c, v, sub, w)) != 0)
+				return rc;
+			continue;
+		}
+		if ((pi = find_param(info, np, text_of(k))) == NULL)
+			continue;
+		rc = parse_quantity_in(c, v, sub, pi->dim, pi->min,
+		                       pi->min_open, pi->max, "", &x);
+		if (rc == 0)
+			rc = add_setting(w->set, &w->n_set, pi->name, NULL, x,
+			                 v);
+		if (rc)
+			return rc;
+	}
+	if (!strcmp(w->shape, "table") && w->n_tab == 0)
+		return missing(
+		    c, n, field, "points",
+		    "e.g. [[-5 ms, 1 V], [0 ms, 1 V], [10 ms, 0 V]]");
+	return check_waveform(c, n, field, w);
+}
+
 /*
  * The rate of a poisson population: the rate field (constant or profile),
  * or the model's rate parameter, exactly one of the two. A generator
@@ -1159,9 +1412,9 @@ static int parse_model(struct ctx *c, const yaml_node_t *n, const char *field,
  */
 static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 {
-	const char *fields[8] = {"name", "model", "size", "params"};
+	const char *fields[8] = {"name", "model", "size", "params", "waveform"};
 	struct cfg_pop *pop = &c->cfg->pops[idx];
-	size_t nf = 4, other, nv;
+	size_t nf = 5, other, nv;
 	const ms_var_info *vars;
 	char field[FIELD_LEN], sub[FIELD_LEN];
 	yaml_node_t *v, *model;
@@ -1215,6 +1468,7 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 	if (rc)
 		return rc;
 	pop->size = (size_t)size;
+	pop->size_at = node_loc(v);
 
 	if ((v = map_get(c, n, "params")) != NULL) {
 		subfield(sub, field, "params");
@@ -1226,14 +1480,18 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 		if ((rc = parse_init(c, v, sub, pop)) != 0)
 			return rc;
 	}
+	if ((v = map_get(c, n, "waveform")) != NULL) {
+		subfield(sub, field, "waveform");
+		if ((rc = parse_waveform(c, v, sub, pop)) != 0)
+			return rc;
+	}
 	if (!strcmp(pop->model, "poisson"))
 		return poisson_rate(c, n, field, pop);
-	if (!strcmp(pop->model, "spike_source")) {
-		if ((v = map_get(c, n, "spikes")) == NULL)
-			return missing(c, n, field, "spikes",
-			               "{ids: [...], times: [...]} or {file: "
-			               "...}");
+	/* A spike source without spikes gets them from the C API or from
+	 * the stdp_curve protocol. */
+	if ((v = map_get(c, n, "spikes")) != NULL) {
 		subfield(sub, field, "spikes");
+		pop->has_spikes = 1;
 		return parse_spikes(c, v, sub, pop);
 	}
 	return 0;
@@ -1479,7 +1737,8 @@ static int parse_connector(struct ctx *c, const yaml_node_t *n,
 	case MS_CONN_ALL_TO_ALL:
 		return 0;
 	case MS_CONN_ONE_TO_ONE:
-		if (pre->size != post->size)
+		/* With stdp_curve, checked once the sizes are final. */
+		if (pre->size != post->size && !c->stdp)
 			return fail(c, rule, sub, MS_EINVAL,
 			            "one_to_one needs populations of equal "
 			            "size, got %s (%zu) and %s (%zu)",
@@ -1536,11 +1795,22 @@ static int parse_synapse(struct ctx *c, const yaml_node_t *n, const char *field,
 	if (rc)
 		return rc;
 	v = map_get(c, n, "weight");
-	if (v != NULL) {
+	if (v != NULL && post->is_gen) {
+		/* A teacher takes no input: any number, with any unit. */
+		ms_dim dim;
+
+		subfield(sub, field, "weight");
+		if ((rc = want_scalar(c, v, sub, "a weight")) != 0)
+			return rc;
+		if (ms__unit_parse_any(text_of(v), &pj->syn.weight, &dim))
+			return fail(c, v, sub, MS_ECONFIG,
+			            "expected a number, got \"%s\"",
+			            text_of(v));
+	} else if (v != NULL) {
 		subfield(sub, field, "weight");
 		if ((rc = parse_weight(c, v, sub, post, &pj->syn.weight)) != 0)
 			return rc;
-	} else if (pj->weights == NULL) {
+	} else if (pj->weights == NULL && !post->is_gen) {
 		return missing(c, n, field, "weight", "e.g. 0.25 mV");
 	}
 	v = map_get(c, n, "delay");
@@ -1573,13 +1843,351 @@ static int parse_synapse(struct ctx *c, const yaml_node_t *n, const char *field,
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Plasticity and devices                                                   */
+
+/* A mapping whose keys are distinct names (any names: the caller decides
+ * which are known). */
+static int check_keys(struct ctx *c, const yaml_node_t *n, const char *field,
+                      const char *example)
+{
+	yaml_node_pair_t *p, *q;
+	char sub[FIELD_LEN];
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, field, MS_ECONFIG,
+		            "expected a mapping such as %s, got %s", example,
+		            kind_name(n));
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get_node(c, p->key);
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, field, MS_ECONFIG,
+			            "expected a field name, got %s",
+			            kind_name(k));
+		for (q = n->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = get_node(c, q->key);
+
+			if (strcmp(text_of(k), text_of(k2)))
+				continue;
+			subfield(sub, field, text_of(k));
+			return fail(c, k, sub, MS_ECONFIG,
+			            "field given twice (first on line %lu)",
+			            node_loc(k2).line);
+		}
+	}
+	return 0;
+}
+
+/* The engine's setters of a rule or a device, on a scratch copy. */
+struct setter {
+	void *obj;
+	int (*param)(void *obj, const char *name, double v, char *err,
+	             size_t len);
+	int (*option)(void *obj, const char *name, const char *value, char *err,
+	              size_t len);
+	const ms_param_info *tab[2];
+	size_t n_tab[2];
+};
+
+static int rule_param(void *pl, const char *name, double v, char *err,
+                      size_t len)
+{
+	return ms__plast_set_param(pl, name, v, err, len);
+}
+
+static int rule_option(void *pl, const char *name, const char *value, char *err,
+                       size_t len)
+{
+	return ms__plast_set_option(pl, name, value, err, len);
+}
+
+static int device_param(void *dc, const char *name, double v, char *err,
+                        size_t len)
+{
+	return ms__device_set_param(dc, name, v, err, len);
+}
+
+static int device_option(void *dc, const char *name, const char *value,
+                         char *err, size_t len)
+{
+	return ms__device_set_option(dc, name, value, err, len);
+}
+
+/*
+ * The settings of a rule or a device: every key of n but skip. A key of
+ * the parameter tables takes a number with that parameter's unit and
+ * range; any other key takes a word and is an option (mode: fast,
+ * mapping: linear_R). Each setting also goes through the engine's own
+ * setter on a scratch copy, so that an unknown name or a word the option
+ * does not take is reported here, at its place, rather than at build.
+ */
+static int parse_settings(struct ctx *c, const yaml_node_t *n,
+                          const char *field, const char *const skip[2],
+                          struct setter *st, struct cfg_setting **out,
+                          size_t *n_out)
+{
+	const ms_param_info *pi;
+	yaml_node_pair_t *p;
+	char sub[FIELD_LEN], msg[768];
+	size_t len =
+	    (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	int rc;
+
+	*out = calloc(len + 1, sizeof(**out));
+	if (*out == NULL)
+		return MS_ENOMEM;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = get_node(c, p->key),
+		            *v = get_node(c, p->value);
+		const char *name = text_of(k);
+		ms_dim dim;
+		double x;
+
+		if (!strcmp(name, skip[0]) ||
+		    (skip[1] && !strcmp(name, skip[1])))
+			continue;
+		subfield(sub, field, name);
+		pi = find_param(st->tab[0], st->n_tab[0], name);
+		if (pi == NULL)
+			pi = find_param(st->tab[1], st->n_tab[1], name);
+		if (pi != NULL) {
+			rc = parse_quantity_in(c, v, sub, pi->dim, pi->min,
+			                       pi->min_open, pi->max, "", &x);
+			if (rc == 0 && (rc = st->param(st->obj, name, x, msg,
+			                               sizeof(msg))) != 0)
+				return fail(c, v, sub, rc, "%s", msg);
+			if (rc == 0)
+				rc = add_setting(*out, n_out, name, NULL, x, v);
+			if (rc)
+				return rc;
+			continue;
+		}
+		rc = want_scalar(c, v, sub, "a number with its unit or a word");
+		if (rc)
+			return rc;
+		if (ms__unit_parse_any(text_of(v), &x, &dim) == 0) {
+			/* No option takes a number: a parameter name the
+			 * tables do not have. The setter says which exist. */
+			rc = st->param(st->obj, name, x, msg, sizeof(msg));
+			return fail(c, k, sub, MS_ECONFIG, "unknown field: %s",
+			            rc ? msg : "not a parameter");
+		}
+		rc = st->option(st->obj, name, text_of(v), msg, sizeof(msg));
+		if (rc == MS_ENOENT)
+			return fail(c, k, sub, MS_ECONFIG, "unknown field: %s",
+			            msg);
+		if (rc)
+			return fail(c, v, sub,
+			            rc == MS_ENOMEM ? rc : MS_ECONFIG, "%s",
+			            msg);
+		rc = add_setting(*out, n_out, name, text_of(v), 0, v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The setting named name, or NULL. */
+static const struct cfg_setting *setting(const struct cfg_setting *set,
+                                         size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(set[i].name, name))
+			return &set[i];
+	return NULL;
+}
+
+/*
+ * device: {model (optional: without it the device is ideal), the model's
+ * parameters and options, the common ones}. After the settings, the
+ * scratch device is built with no synapses, which runs every check
+ * between parameters (G_min < G_max, G_min > 0 under linear_R, the
+ * model's own rules).
+ */
+static int parse_device(struct ctx *c, const yaml_node_t *n, const char *field,
+                        struct cfg_plast *pl, ms__device_cfg *dc)
+{
+	const ms__device_model *m = NULL;
+	const struct cfg_setting *s;
+	struct setter st = {
+	    dc, device_param, device_option, {NULL, NULL}, {0, 0}};
+	yaml_node_t *model;
+	char sub[FIELD_LEN], msg[768] = "";
+	ms__device d;
+	size_t i;
+	int rc;
+
+	pl->device_at = node_loc(n);
+	rc = check_keys(c, n, field,
+	                "{model: exp_threshold, G_min: 1 nS, G_max: 10 nS}");
+	if (rc)
+		return rc;
+	if ((model = map_get(c, n, "model")) != NULL) {
+		subfield(sub, field, "model");
+		rc = parse_string(c, model, sub, "a device model", &pl->device);
+		if (rc)
+			return rc;
+		m = ms__device_lookup(pl->device);
+		if (m == NULL)
+			return fail(c, model, sub, MS_ENOENT,
+			            "unknown device model \"%s\"; models: %s",
+			            pl->device, ms__device_names());
+		ms__device_cfg_set_model(dc, m);
+		st.tab[0] = m->params;
+		st.n_tab[0] = m->n_params;
+	}
+	st.tab[1] = ms__device_common_params(&st.n_tab[1]);
+	rc = parse_settings(c, n, field, (const char *const[2]){"model", NULL},
+	                    &st, &pl->dset, &pl->n_dset);
+	if (rc)
+		return rc;
+	rc = ms__device_build(&d, dc, 0, 0, 0, NULL, msg, sizeof(msg));
+	ms__device_free(&d);
+	if (rc == 0 || rc == MS_ENOMEM)
+		return rc;
+	/* Point at the setting the message starts with, if any. */
+	for (i = 0; i < pl->n_dset; i++) {
+		size_t len = strlen(pl->dset[i].name);
+
+		s = &pl->dset[i];
+		if (!strncmp(msg, s->name, len) &&
+		    (msg[len] == ':' || msg[len] == ' ')) {
+			subfield(sub, field, s->name);
+			return report(c->err, c->cfg->path, &s->at, sub, rc,
+			              "%s", msg);
+		}
+	}
+	return fail(c, n, field, rc, "%s", msg);
+}
+
+/*
+ * What a rule needs from the rest of the config, known from the rule's
+ * table: a device with a rate law or a pulse device, and spike waveforms
+ * on both populations. The engine checks the same when it builds.
+ */
+static int check_rule_needs(struct ctx *c, const yaml_node_t *rule_node,
+                            const char *field, const ms__rule *r,
+                            const struct cfg_proj *pj, const ms__device_cfg *dc)
+{
+	const struct cfg_pop *pre = &c->cfg->pops[pj->pre];
+	const struct cfg_pop *post = &c->cfg->pops[pj->post];
+	const struct cfg_pop *miss;
+
+	if (r->needs_rate_law && (dc->m == NULL || dc->m->is_pulse))
+		return fail(c, rule_node, field, MS_EINVAL,
+		            "rule %s needs a device with a rate law (device: "
+		            "{model: ...}; models: %s)",
+		            r->name, ms__device_names());
+	if (r->needs_pulse && (dc->m == NULL || !dc->m->is_pulse))
+		return fail(c, rule_node, field, MS_EINVAL,
+		            "rule %s needs a pulse-based device (e.g. device: "
+		            "{model: pulse_exp})",
+		            r->name);
+	miss = !r->needs_waveforms  ? NULL
+	       : pre->wave == NULL  ? pre
+	       : post->wave == NULL ? post
+	                            : NULL;
+	if (miss != NULL)
+		return fail(c, rule_node, field, MS_EINVAL,
+		            "rule %s needs a spike waveform on population "
+		            "\"%s\" (its waveform field, line %lu)",
+		            r->name, miss->name, miss->at.line);
+	return 0;
+}
+
+/* plasticity: {rule, the rule's parameters and options, device: {...}}
+ * (docs/config.md#plasticity). */
+static int parse_plasticity(struct ctx *c, const yaml_node_t *n,
+                            const char *field, struct cfg_proj *pj)
+{
+	const ms__rule *r;
+	struct cfg_plast *pl;
+	yaml_node_t *rule, *dev;
+	ms__plast scratch;
+	char sub[FIELD_LEN];
+	struct setter st = {
+	    &scratch, rule_param, rule_option, {NULL, NULL}, {0, 0}};
+	int rc;
+
+	rc = check_keys(c, n, field, "{rule: stdp_pair, tau_plus: 20 ms}");
+	if (rc)
+		return rc;
+	pl = pj->pl = calloc(1, sizeof(*pl));
+	if (pl == NULL)
+		return MS_ENOMEM;
+	pl->at = node_loc(n);
+	if ((rule = map_get(c, n, "rule")) == NULL)
+		return missing(c, n, field, "rule", ms__rule_names());
+	subfield(sub, field, "rule");
+	rc = parse_string(c, rule, sub, "a learning rule", &pl->rule);
+	if (rc)
+		return rc;
+	pl->rule_at = node_loc(rule);
+	if ((r = ms__rule_lookup(pl->rule)) == NULL)
+		return fail(c, rule, sub, MS_ENOENT,
+		            "unknown plasticity rule \"%s\"; rules: %s",
+		            pl->rule, ms__rule_names());
+	ms__plast_init(&scratch, r);
+	if ((dev = map_get(c, n, "device")) != NULL) {
+		char dsub[FIELD_LEN];
+
+		subfield(dsub, field, "device");
+		rc = parse_device(c, dev, dsub, pl, &scratch.dcfg);
+		if (rc)
+			return rc;
+	}
+	st.tab[0] = r->params;
+	st.n_tab[0] = r->n_params;
+	rc = parse_settings(c, n, field,
+	                    (const char *const[2]){"rule", "device"}, &st,
+	                    &pl->rset, &pl->n_rset);
+	if (rc)
+		return rc;
+	return check_rule_needs(c, rule, sub, r, pj, &scratch.dcfg);
+}
+
+/*
+ * The post population of a projection: a neuron population, or for a
+ * plastic projection also a spike_source (a teacher, whose spikes drive
+ * learning and which takes no input).
+ */
+static int parse_post(struct ctx *c, const yaml_node_t *n, const char *field,
+                      int plastic, size_t *idx)
+{
+	const struct cfg_pop *p;
+	int rc;
+
+	rc = parse_pop_ref(c, n, field, !plastic, idx);
+	if (rc == MS_EINVAL &&
+	    !strcmp(c->cfg->pops[*idx].model, "spike_source"))
+		return fail(c, n, field, MS_EINVAL,
+		            "expected a neuron population, got \"%s\" (a "
+		            "spike_source generator; only a plastic projection "
+		            "may end on a spike_source population)",
+		            text_of(n));
+	if (rc)
+		return rc;
+	p = &c->cfg->pops[*idx];
+	if (p->is_gen && strcmp(p->model, "spike_source"))
+		return fail(c, n, field, MS_EINVAL,
+		            "expected a neuron population or a spike_source "
+		            "(a teacher), got \"%s\" (a %s generator)",
+		            text_of(n), p->model);
+	return 0;
+}
+
 static int parse_projection(struct ctx *c, const yaml_node_t *n, size_t idx)
 {
 	static const char *const fields[] = {"pre", "post", "connector",
-	                                     "synapse"};
+	                                     "synapse", "plasticity"};
 	struct cfg_proj *pj = &c->cfg->projs[idx];
 	char field[FIELD_LEN], sub[FIELD_LEN];
-	yaml_node_t *v;
+	yaml_node_t *v, *pl;
 	size_t i;
 	int rc;
 
@@ -1588,25 +2196,31 @@ static int parse_projection(struct ctx *c, const yaml_node_t *n, size_t idx)
 	rc = check_map(c, n, field, fields, N_ELEMS(fields));
 	if (rc)
 		return rc;
-	for (i = 0; i < N_ELEMS(fields); i++)
+	for (i = 0; i < 4; i++)
 		if (map_get(c, n, fields[i]) == NULL)
 			return missing(c, n, field, fields[i],
 			               "see docs/config.md#projections");
+	pl = map_get(c, n, "plasticity");
 	subfield(sub, field, "pre");
 	rc = parse_pop_ref(c, map_get(c, n, "pre"), sub, 0, &pj->pre);
 	if (rc)
 		return rc;
 	subfield(sub, field, "post");
-	rc = parse_pop_ref(c, map_get(c, n, "post"), sub, 1, &pj->post);
+	rc = parse_post(c, map_get(c, n, "post"), sub, pl != NULL, &pj->post);
 	if (rc)
 		return rc;
 	v = map_get(c, n, "connector");
+	pj->conn_at = node_loc(v);
 	subfield(sub, field, "connector");
 	rc = parse_connector(c, v, sub, pj);
 	if (rc)
 		return rc;
 	subfield(sub, field, "synapse");
-	return parse_synapse(c, map_get(c, n, "synapse"), sub, pj);
+	rc = parse_synapse(c, map_get(c, n, "synapse"), sub, pj);
+	if (rc || pl == NULL)
+		return rc;
+	subfield(sub, field, "plasticity");
+	return parse_plasticity(c, pl, sub, pj);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1814,6 +2428,350 @@ static int parse_record(struct ctx *c, const yaml_node_t *n)
 }
 
 /* ------------------------------------------------------------------------ */
+/* stdp_curve                                                               */
+
+/* Most delta_t points and spikes a protocol may ask for. */
+#define STDP_MAX_POINTS 1000000
+#define STDP_MAX_SPIKES 100000000
+
+/* delta_t: {from, to, step} into st->dt. */
+static int parse_delta_t(struct ctx *c, const yaml_node_t *n, const char *field,
+                         struct cfg_stdp *st)
+{
+	static const char *const fields[] = {"from", "to", "step"};
+	double v[3], span;
+	char sub[FIELD_LEN];
+	size_t i;
+	int rc;
+
+	rc = check_map(c, n, field, fields, N_ELEMS(fields));
+	if (rc)
+		return rc;
+	for (i = 0; i < N_ELEMS(fields); i++) {
+		yaml_node_t *x = map_get(c, n, fields[i]);
+
+		if (x == NULL)
+			return missing(
+			    c, n, field, fields[i],
+			    "e.g. {from: -100 ms, to: 100 ms, step: 1 "
+			    "ms}");
+		subfield(sub, field, fields[i]);
+		rc = i < 2 ? parse_quantity(c, x, sub, MS_DIM_TIME, &v[i])
+		           : parse_quantity_in(c, x, sub, MS_DIM_TIME, 0, 1,
+		                               INFINITY, "", &v[i]);
+		if (rc)
+			return rc;
+	}
+	if (v[1] < v[0])
+		return fail(c, n, field, MS_EINVAL,
+		            "empty range: expected to >= from, got from %s, to "
+		            "%s",
+		            text_of(map_get(c, n, "from")),
+		            text_of(map_get(c, n, "to")));
+	/* The end is included when it is a whole number of steps away, up
+	 * to rounding in the division. */
+	span = (v[1] - v[0]) / v[2];
+	if (!(span < STDP_MAX_POINTS))
+		return fail(c, n, field, MS_EINVAL,
+		            "expected at most %d points, got %.0f",
+		            STDP_MAX_POINTS, floor(span + 1e-9) + 1);
+	st->n = (size_t)floor(span + 1e-9) + 1;
+	st->dt = calloc(st->n, sizeof(double));
+	if (st->dt == NULL)
+		return MS_ENOMEM;
+	for (i = 0; i < st->n; i++)
+		st->dt[i] = v[0] + (double)i * v[2];
+	return 0;
+}
+
+/* The plastic one_to_one projection pre -> post whose synapses the
+ * protocol measures. Projections onto a spike source are all plastic. */
+static int stdp_projection(struct ctx *c, const yaml_node_t *n,
+                           struct cfg_stdp *st)
+{
+	const ms_config *cfg = c->cfg;
+	const char *pre = cfg->pops[st->pre].name;
+	const char *post = cfg->pops[st->post].name;
+	size_t i, found = 0;
+
+	for (i = 0; i < cfg->n_projs; i++) {
+		const struct cfg_proj *pj = &cfg->projs[i];
+
+		if (pj->pre != st->pre || pj->post != st->post)
+			continue;
+		if (found++)
+			return fail(c, n, "stdp_curve", MS_EINVAL,
+			            "projections[%zu] and [%zu] are both "
+			            "projections %s -> %s; expected one",
+			            st->proj, i, pre, post);
+		st->proj = i;
+	}
+	if (!found)
+		return fail(c, n, "stdp_curve", MS_EINVAL,
+		            "no projection %s -> %s; the protocol measures the "
+		            "synapses of a plastic one_to_one projection from "
+		            "pre to post",
+		            pre, post);
+	if (cfg->projs[st->proj].conn.rule != MS_CONN_ONE_TO_ONE)
+		return fail(c, n, "stdp_curve", MS_EINVAL,
+		            "projections[%zu] (%s -> %s, line %lu) must use "
+		            "connector one_to_one: synapse k measures delta_t "
+		            "point k",
+		            st->proj, pre, post, cfg->projs[st->proj].at.line);
+	return 0;
+}
+
+/*
+ * The spike sources get n units and the pairings' spikes. Their size must
+ * be 1 or n as written; a one_to_one projection that now joins
+ * populations of different sizes is refused at its connector.
+ */
+static int stdp_resize(struct ctx *c, const struct cfg_stdp *st)
+{
+	ms_config *cfg = c->cfg;
+	size_t who[2] = {st->pre, st->post}, i;
+
+	for (i = 0; i < 2; i++) {
+		struct cfg_pop *p = &cfg->pops[who[i]];
+		char sub[FIELD_LEN];
+
+		if (p->size == 1 || p->size == st->n)
+			continue;
+		snprintf(sub, sizeof(sub), "populations[%zu].size", who[i]);
+		return report(c->err, cfg->path, &p->size_at, sub, MS_EINVAL,
+		              "the stdp_curve protocol makes one unit per "
+		              "delta_t point: expected 1 or %zu, got %zu",
+		              st->n, p->size);
+	}
+	cfg->pops[st->pre].size = st->n;
+	cfg->pops[st->post].size = st->n;
+	for (i = 0; i < cfg->n_projs; i++) {
+		const struct cfg_proj *pj = &cfg->projs[i];
+		char sub[FIELD_LEN];
+
+		if (pj->conn.rule != MS_CONN_ONE_TO_ONE ||
+		    cfg->pops[pj->pre].size == cfg->pops[pj->post].size)
+			continue;
+		snprintf(sub, sizeof(sub), "projections[%zu].connector", i);
+		return report(
+		    c->err, cfg->path, &pj->conn_at, sub, MS_EINVAL,
+		    "one_to_one needs populations of equal size, but "
+		    "stdp_curve gives %s and %s %zu units: %s has %zu",
+		    cfg->pops[st->pre].name, cfg->pops[st->post].name, st->n,
+		    cfg->pops[pj->pre].size == st->n ? cfg->pops[pj->post].name
+		                                     : cfg->pops[pj->pre].name,
+		    cfg->pops[pj->pre].size == st->n ? cfg->pops[pj->post].size
+		                                     : cfg->pops[pj->pre].size);
+	}
+	return 0;
+}
+
+/*
+ * Pairing m of point k: the pre unit k fires at t_m - d, so that its spike
+ * arrives at the synapse at a = (t_m - d) + d (computed as the engine
+ * computes arrivals, hence bit-exact), and the post unit k fires at
+ * a + delta_t_k. t_m = start + m / frequency.
+ */
+static int stdp_spikes(ms_config *cfg, const struct cfg_stdp *st, double d,
+                       double *first, double *last)
+{
+	struct cfg_pop *pre = &cfg->pops[st->pre], *post = &cfg->pops[st->post];
+	size_t total = st->n * (size_t)st->pairings, k, m, j = 0;
+	double period = 1000.0 / st->freq;
+
+	pre->spk_ids = calloc(total, sizeof(uint32_t));
+	pre->spk_t = calloc(total, sizeof(double));
+	post->spk_ids = calloc(total, sizeof(uint32_t));
+	post->spk_t = calloc(total, sizeof(double));
+	if (!pre->spk_ids || !pre->spk_t || !post->spk_ids || !post->spk_t)
+		return MS_ENOMEM;
+	*first = INFINITY;
+	*last = 0;
+	for (m = 0; m < st->pairings; m++) {
+		double tp = (st->start + (double)m * period) - d;
+
+		for (k = 0; k < st->n; k++, j++) {
+			pre->spk_ids[j] = post->spk_ids[j] = (uint32_t)k;
+			pre->spk_t[j] = tp;
+			post->spk_t[j] = (tp + d) + st->dt[k];
+			*first = fmin(*first, fmin(tp, post->spk_t[j]));
+			*last = fmax(*last, fmax(tp, post->spk_t[j]));
+		}
+	}
+	pre->n_spk = post->n_spk = total;
+	return 0;
+}
+
+/* Longest lead (before the spike) and whole support of the waveforms of
+ * two populations; 0 without waveforms. */
+static void wave_extent(const struct cfg_pop *a, const struct cfg_pop *b,
+                        double *lead, double *support)
+{
+	const struct cfg_wave *w[2] = {a->wave, b->wave};
+	size_t i;
+
+	*lead = *support = 0;
+	for (i = 0; i < 2; i++) {
+		if (w[i] == NULL)
+			continue;
+		*lead = fmax(*lead, w[i]->lead);
+		*support = fmax(*support, w[i]->lead + w[i]->tail);
+	}
+}
+
+/* pre and post of stdp_curve: spike sources without spikes of their own. */
+static int stdp_source(struct ctx *c, const yaml_node_t *n, const char *key,
+                       size_t *idx)
+{
+	const struct cfg_pop *p;
+	char sub[FIELD_LEN];
+	yaml_node_t *v = map_get(c, n, key);
+	int rc;
+
+	subfield(sub, "stdp_curve", key);
+	rc = parse_pop_ref(c, v, sub, 0, idx);
+	if (rc)
+		return rc;
+	p = &c->cfg->pops[*idx];
+	if (strcmp(p->model, "spike_source"))
+		return fail(c, v, sub, MS_EINVAL,
+		            "expected a spike_source population (the protocol "
+		            "makes its spikes), got \"%s\" (model %s)",
+		            p->name, p->model);
+	if (p->has_spikes)
+		return fail(
+		    c, v, sub, MS_EINVAL,
+		    "population \"%s\" has spikes of its own (line %lu); "
+		    "the protocol makes them: remove its spikes field",
+		    p->name, p->spikes_at.line);
+	return 0;
+}
+
+/*
+ * stdp_curve: the pairing protocol of `memspike stdp-curve`
+ * (docs/config.md#stdp_curve). It takes over two spike sources: their size
+ * becomes the number of delta_t points and their spikes the pairings, so
+ * that point k is measured on synapse k of a one_to_one projection.
+ */
+static int parse_stdp(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = {"pre",       "post",    "pairings",
+	                                     "frequency", "delta_t", "w_init",
+	                                     "start"};
+	ms_config *cfg = c->cfg;
+	const struct cfg_proj *pj;
+	struct cfg_stdp *st;
+	yaml_node_t *v;
+	double d, lead, support, first, last, min_start;
+	char r[64];
+	size_t i;
+	int rc;
+
+	rc = check_map(c, n, "stdp_curve", fields, N_ELEMS(fields));
+	if (rc)
+		return rc;
+	for (i = 0; i < 5; i++)
+		if (map_get(c, n, fields[i]) == NULL)
+			return missing(c, n, "stdp_curve", fields[i],
+			               "see docs/config.md#stdp_curve");
+	st = cfg->stdp = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return MS_ENOMEM;
+	st->at = node_loc(n);
+	if ((rc = stdp_source(c, n, "pre", &st->pre)) != 0 ||
+	    (rc = stdp_source(c, n, "post", &st->post)) != 0)
+		return rc;
+	if (st->pre == st->post)
+		return fail(c, map_get(c, n, "post"), "stdp_curve.post",
+		            MS_EINVAL,
+		            "expected another population than pre, got \"%s\"",
+		            cfg->pops[st->post].name);
+	rc = parse_uint(c, map_get(c, n, "pairings"), "stdp_curve.pairings", 1,
+	                UINT32_MAX, &st->pairings);
+	if (rc)
+		return rc;
+	rc = parse_quantity_in(c, map_get(c, n, "frequency"),
+	                       "stdp_curve.frequency", MS_DIM_RATE, 0, 1,
+	                       INFINITY, "", &st->freq);
+	if (rc)
+		return rc;
+	rc = parse_delta_t(c, map_get(c, n, "delta_t"), "stdp_curve.delta_t",
+	                   st);
+	if (rc)
+		return rc;
+	if ((double)st->n * (double)st->pairings > STDP_MAX_SPIKES)
+		return fail(c, n, "stdp_curve", MS_EINVAL,
+		            "%zu points x %llu pairings is more than %d spikes "
+		            "per population",
+		            st->n, (unsigned long long)st->pairings,
+		            STDP_MAX_SPIKES);
+	if ((rc = stdp_projection(c, n, st)) != 0)
+		return rc;
+	pj = &cfg->projs[st->proj];
+	if ((v = map_get(c, n, "w_init")) != NULL) {
+		static const char *const w_keys[] = {"w_init", "w_init_lo",
+		                                     "w_init_hi"};
+		const struct cfg_setting *s;
+
+		rc =
+		    parse_quantity_in(c, v, "stdp_curve.w_init", MS_DIM_NONE, 0,
+		                      0, 1, " (a device state)", &st->w_init);
+		if (rc)
+			return rc;
+		for (i = 0; i < N_ELEMS(w_keys); i++)
+			if ((s = setting(pj->pl->dset, pj->pl->n_dset,
+			                 w_keys[i])) != NULL)
+				return fail(
+				    c, v, "stdp_curve.w_init", MS_ECONFIG,
+				    "the initial state is also set by "
+				    "projections[%zu].plasticity.device.%s "
+				    "on line %lu; give it once",
+				    st->proj, w_keys[i], s->at.line);
+		st->has_w_init = 1;
+	}
+	if ((rc = stdp_resize(c, st)) != 0)
+		return rc;
+	d = pj->syn.delay_ms;
+	wave_extent(&cfg->pops[st->pre], &cfg->pops[st->post], &lead, &support);
+	/* Every spike at t >= 0 (pre spikes leave d before t_m, post spikes
+	 * come at t_m + delta_t), by default with room for the waveform
+	 * before it and 1 ms to spare. */
+	min_start = fmax(d, -st->dt[0]);
+	st->start = min_start + lead + 1.0;
+	if ((v = map_get(c, n, "start")) != NULL) {
+		rc = parse_quantity_in(c, v, "stdp_curve.start", MS_DIM_TIME,
+		                       min_start, 0, INFINITY,
+		                       " (so that no spike comes before 0 ms: "
+		                       "the pre spikes are sent one delay "
+		                       "early)",
+		                       &st->start);
+		if (rc)
+			return rc;
+	}
+	if ((rc = stdp_spikes(cfg, st, d, &first, &last)) != 0)
+		return rc;
+	if (first < 0)
+		return fail(c, v ? v : n, v ? "stdp_curve.start" : "stdp_curve",
+		            MS_EINVAL,
+		            "the first spike would come at %g ms; expected a "
+		            "start a little later than %g ms",
+		            first, min_start);
+	if (!cfg->has_duration) {
+		cfg->duration = last + support + d + 1.0;
+	} else if (!(cfg->duration > last + d)) {
+		return report(
+		    c->err, cfg->path, &cfg->duration_at, "duration", MS_EINVAL,
+		    "expected a time > %s: the stdp_curve protocol's "
+		    "last spike is at %g ms and arrives %g ms later "
+		    "(leave duration out to get a default)",
+		    ms__unit_format(last + d, MS_DIM_TIME, r, sizeof(r)), last,
+		    d);
+	}
+	st->end = cfg->duration;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Top level                                                                */
 
 /* A list section (populations, projections, currents): NULL or empty is
@@ -1845,8 +2803,8 @@ static int parse_section(struct ctx *c, const yaml_node_t *n, const char *name,
 static int parse_root(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const fields[] = {
-	    "name",        "seed",        "duration", "output",
-	    "populations", "projections", "currents", "record"};
+	    "name",        "seed",     "duration", "output",    "populations",
+	    "projections", "currents", "record",   "stdp_curve"};
 	ms_config *cfg = c->cfg;
 	yaml_node_t *v;
 	char *name = NULL;
@@ -1873,13 +2831,19 @@ static int parse_root(struct ctx *c, const yaml_node_t *root)
 		if (rc)
 			return rc;
 	}
-	if ((v = map_get(c, root, "duration")) == NULL)
+	c->stdp = map_get(c, root, "stdp_curve") != NULL;
+	/* With a stdp_curve protocol, its end is the default. */
+	if ((v = map_get(c, root, "duration")) != NULL) {
+		rc = parse_quantity_in(c, v, "duration", MS_DIM_TIME, 0, 1,
+		                       INFINITY, "", &cfg->duration);
+		if (rc)
+			return rc;
+		cfg->has_duration = 1;
+		cfg->duration_at = node_loc(v);
+	} else if (!c->stdp) {
 		return missing(c, root, "", "duration",
 		               "the simulated time, e.g. 1000 ms");
-	rc = parse_quantity_in(c, v, "duration", MS_DIM_TIME, 0, 1, INFINITY,
-	                       "", &cfg->duration);
-	if (rc)
-		return rc;
+	}
 	if ((v = map_get(c, root, "output")) != NULL) {
 		cfg->output_at = node_loc(v);
 		rc = parse_string(c, v, "output", "a file name", &cfg->output);
@@ -1907,7 +2871,10 @@ static int parse_root(struct ctx *c, const yaml_node_t *root)
 	                   &cfg->n_currents, parse_current);
 	if (rc)
 		return rc;
-	return parse_record(c, map_get(c, root, "record"));
+	rc = parse_record(c, map_get(c, root, "record"));
+	if (rc || (v = map_get(c, root, "stdp_curve")) == NULL)
+		return rc;
+	return parse_stdp(c, v);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2046,6 +3013,7 @@ int ms_config_load(const char *path, ms_config **out, ms_error *err)
 	c.cfg = cfg;
 	c.doc = &doc;
 	c.err = err;
+	c.stdp = 0;
 	if ((rc = parse_root(&c, root)) != 0)
 		goto fail;
 	if (!yaml_parser_load(&parser, &extra)) {
@@ -2077,6 +3045,39 @@ fail:
 	return rc;
 }
 
+static void free_settings(struct cfg_setting *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; set != NULL && i < n; i++) {
+		free(set[i].name);
+		free(set[i].option);
+	}
+	free(set);
+}
+
+static void free_wave(struct cfg_wave *w)
+{
+	if (w == NULL)
+		return;
+	free(w->shape);
+	free_settings(w->set, w->n_set);
+	free(w->tab_s);
+	free(w->tab_v);
+	free(w);
+}
+
+static void free_plast(struct cfg_plast *pl)
+{
+	if (pl == NULL)
+		return;
+	free(pl->rule);
+	free(pl->device);
+	free_settings(pl->rset, pl->n_rset);
+	free_settings(pl->dset, pl->n_dset);
+	free(pl);
+}
+
 void ms_config_destroy(ms_config *cfg)
 {
 	size_t i;
@@ -2094,13 +3095,18 @@ void ms_config_destroy(ms_config *cfg)
 		free(p->rate_hz);
 		free(p->spk_ids);
 		free(p->spk_t);
+		free_wave(p->wave);
 	}
 	for (i = 0; i < cfg->n_projs; i++) {
 		free(cfg->projs[i].pre_ids);
 		free(cfg->projs[i].post_ids);
 		free(cfg->projs[i].weights);
 		free(cfg->projs[i].delays);
+		free_plast(cfg->projs[i].pl);
 	}
+	if (cfg->stdp != NULL)
+		free(cfg->stdp->dt);
+	free(cfg->stdp);
 	for (i = 0; i < cfg->n_currents; i++) {
 		free(cfg->currents[i].ids);
 		free(cfg->currents[i].t);
@@ -2140,6 +3146,11 @@ const char *ms_config_output_path(const ms_config *cfg,
 	return cfg->output ? cfg->output : cfg->default_output;
 }
 
+const char *ms_config_text(const ms_config *cfg)
+{
+	return cfg ? cfg->text : NULL;
+}
+
 /* Report a failed ms_net_* call at the config node that caused it. */
 static int net_fail(const ms_config *cfg, ms_net *net, ms_error *err,
                     const struct loc *at, const char *field, int rc)
@@ -2148,6 +3159,32 @@ static int net_fail(const ms_config *cfg, ms_net *net, ms_error *err,
 
 	return report(err, cfg->path, at, field, rc, "%s",
 	              m && *m ? m : ms_strerror(rc));
+}
+
+static int build_waveform(const ms_config *cfg, ms_net *net, int pop,
+                          const char *field, const struct cfg_wave *w,
+                          ms_error *err)
+{
+	char sub[FIELD_LEN], sub2[FIELD_LEN];
+	size_t k;
+	int rc;
+
+	subfield(sub, field, "waveform");
+	rc = ms_pop_set_waveform(net, pop, w->shape);
+	if (rc)
+		return net_fail(cfg, net, err, &w->at, sub, rc);
+	for (k = 0; k < w->n_set; k++) {
+		rc = ms_pop_set_waveform_param(net, pop, w->set[k].name,
+		                               w->set[k].value);
+		subfield(sub2, sub, w->set[k].name);
+		if (rc)
+			return net_fail(cfg, net, err, &w->set[k].at, sub2, rc);
+	}
+	if (w->n_tab == 0)
+		return 0;
+	rc = ms_pop_set_waveform_table(net, pop, w->tab_s, w->tab_v, w->n_tab);
+	subfield(sub2, sub, "points");
+	return rc ? net_fail(cfg, net, err, &w->at, sub2, rc) : 0;
 }
 
 static int build_population(const ms_config *cfg, ms_net *net, size_t i,
@@ -2195,10 +3232,73 @@ static int build_population(const ms_config *cfg, ms_net *net, size_t i,
 		rc = ms_spike_source_add(net, pop, p->spk_ids, p->spk_t,
 		                         p->n_spk);
 		subfield(sub, field, "spikes");
-		if (rc)
+		if (rc && p->has_spikes)
 			return net_fail(cfg, net, err, &p->spikes_at, sub, rc);
+		if (rc) /* the spikes of the stdp_curve protocol */
+			return net_fail(cfg, net, err, &cfg->stdp->at,
+			                "stdp_curve", rc);
+	}
+	return p->wave ? build_waveform(cfg, net, pop, field, p->wave, err) : 0;
+}
+
+/* Parameters (numbers) and options (words) of a rule or a device, in the
+ * order they were written. */
+static int build_settings(const ms_config *cfg, ms_net *net, int proj,
+                          const char *field, const struct cfg_setting *set,
+                          size_t n, int device, ms_error *err)
+{
+	char sub[FIELD_LEN];
+	size_t k;
+	int rc;
+
+	for (k = 0; k < n; k++) {
+		const struct cfg_setting *s = &set[k];
+
+		if (s->option && device)
+			rc = ms_proj_set_device_option(net, proj, s->name,
+			                               s->option);
+		else if (s->option)
+			rc = ms_proj_set_plasticity_option(net, proj, s->name,
+			                                   s->option);
+		else if (device)
+			rc = ms_proj_set_device_param(net, proj, s->name,
+			                              s->value);
+		else
+			rc = ms_proj_set_plasticity_param(net, proj, s->name,
+			                                  s->value);
+		subfield(sub, field, s->name);
+		if (rc)
+			return net_fail(cfg, net, err, &s->at, sub, rc);
 	}
 	return 0;
+}
+
+static int build_plasticity(const ms_config *cfg, ms_net *net, int proj,
+                            size_t i, const struct cfg_plast *pl, ms_error *err)
+{
+	char field[FIELD_LEN], sub[FIELD_LEN];
+	int rc;
+
+	snprintf(field, sizeof(field), "projections[%zu].plasticity", i);
+	subfield(sub, field, "rule");
+	rc = ms_proj_set_plasticity(net, proj, pl->rule);
+	if (rc)
+		return net_fail(cfg, net, err, &pl->rule_at, sub, rc);
+	subfield(sub, field, "device");
+	if (pl->device != NULL &&
+	    (rc = ms_proj_set_device(net, proj, pl->device)) != 0)
+		return net_fail(cfg, net, err, &pl->device_at, sub, rc);
+	rc = build_settings(cfg, net, proj, sub, pl->dset, pl->n_dset, 1, err);
+	if (rc == 0)
+		rc = build_settings(cfg, net, proj, field, pl->rset, pl->n_rset,
+		                    0, err);
+	if (rc || cfg->stdp == NULL || cfg->stdp->proj != i ||
+	    !cfg->stdp->has_w_init)
+		return rc;
+	rc = ms_proj_set_device_param(net, proj, "w_init", cfg->stdp->w_init);
+	return rc ? net_fail(cfg, net, err, &cfg->stdp->at, "stdp_curve.w_init",
+	                     rc)
+	          : 0;
 }
 
 static int build_projection(const ms_config *cfg, ms_net *net, size_t i,
@@ -2216,7 +3316,9 @@ static int build_projection(const ms_config *cfg, ms_net *net, size_t i,
 	rc = ms_net_connect(net, (int)pj->pre, (int)pj->post, &conn, &pj->syn,
 	                    &proj);
 	subindex(field, "projections", i);
-	return rc ? net_fail(cfg, net, err, &pj->at, field, rc) : 0;
+	if (rc)
+		return net_fail(cfg, net, err, &pj->at, field, rc);
+	return pj->pl ? build_plasticity(cfg, net, proj, i, pj->pl, err) : 0;
 }
 
 static int build_inputs_and_records(const ms_config *cfg, ms_net *net,
@@ -2288,6 +3390,10 @@ int ms_config_build(const ms_config *cfg, const ms_config_overrides *ov,
 			goto fail;
 	if ((rc = build_inputs_and_records(cfg, net, err)) != 0)
 		goto fail;
+	if (ov != NULL && ov->no_output) {
+		*out = net;
+		return 0;
+	}
 	path = ms_config_output_path(cfg, ov);
 	rc = ms_net_open_output(net, path, &oo);
 	if (rc) {
@@ -2308,4 +3414,31 @@ int ms_config_build(const ms_config *cfg, const ms_config_overrides *ov,
 fail:
 	ms_net_destroy(net);
 	return rc;
+}
+
+int ms_config_stdp_protocol(const ms_config *cfg, ms_stdp_protocol *out)
+{
+	const struct cfg_stdp *st;
+	const struct cfg_plast *pl;
+
+	if (cfg == NULL || out == NULL)
+		return MS_EINVAL;
+	if ((st = cfg->stdp) == NULL)
+		return MS_ENOENT;
+	pl = cfg->projs[st->proj].pl;
+	memset(out, 0, sizeof(*out));
+	out->pre = (int)st->pre;
+	out->post = (int)st->post;
+	out->proj = (int)st->proj;
+	out->n_points = st->n;
+	out->delta_t_ms = st->dt;
+	out->pairings = (size_t)st->pairings;
+	out->frequency_Hz = st->freq;
+	out->start_ms = st->start;
+	out->end_ms = st->end;
+	out->w_init = st->w_init;
+	out->has_w_init = st->has_w_init;
+	out->rule = pl->rule;
+	out->device = pl->device ? pl->device : "ideal";
+	return 0;
 }

@@ -4,10 +4,13 @@
  * spikes, mean rate, what is recorded), then one line per trace.
  *
  * It reads SONATA files from other writers too: whatever /memspike metadata
- * is missing is shown as "-". HDF5's automatic error printing is turned off
- * on the calling thread for the duration of the call and restored after.
+ * is missing is shown as "-". Curve files of `memspike stdp-curve` (/stdp)
+ * get the run, the fitted exponentials and the points instead. HDF5's automatic
+ * error printing is turned off on the calling thread for the duration of the
+ * call and restored after.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -444,6 +447,69 @@ static int check_sonata(hid_t f, const char *path, ms_error *err)
 	return 0;
 }
 
+/* Read the 1-D float64 dataset at path into a new array of n values;
+ * NULL if it is absent or of another length. */
+static double *read_column(hid_t f, const char *path, uint64_t n)
+{
+	double *v;
+	int rank = -1;
+	hid_t d;
+
+	if (dataset_len(f, path, &rank) != n || rank != 1)
+		return NULL;
+	v = malloc((n ? n : 1) * sizeof(double));
+	d = v ? H5Dopen2(f, path, H5P_DEFAULT) : H5I_INVALID_HID;
+	if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+	                     H5P_DEFAULT, v) < 0) {
+		free(v);
+		v = NULL;
+	}
+	if (d >= 0)
+		H5Dclose(d);
+	return v;
+}
+
+/* An STDP curve file: protocol, fits, then one line per point. */
+static void print_stdp(struct info *in, FILE *out)
+{
+	char rule[INFO_NAME_LEN] = "?", device[INFO_NAME_LEN] = "?";
+	double ap = NAN, tp = NAN, am = NAN, tm = NAN, freq = NAN;
+	double *dt, *dw, *dg;
+	uint64_t n, k, pairings = 0;
+
+	n = dataset_len(in->f, "/stdp/delta_t_ms", NULL);
+	attr_double(in->f, "/stdp", "A_plus", &ap);
+	attr_double(in->f, "/stdp", "tau_plus_ms", &tp);
+	attr_double(in->f, "/stdp", "A_minus", &am);
+	attr_double(in->f, "/stdp", "tau_minus_ms", &tm);
+	attr_double(in->f, "/stdp", "frequency_Hz", &freq);
+	attr_u64(in->f, "/stdp", "pairings", &pairings);
+	attr_string(in->f, "/stdp", "rule", rule, sizeof(rule));
+	attr_string(in->f, "/stdp", "device", device, sizeof(device));
+	fprintf(out,
+	        "\n  STDP curve: %llu points, %llu pairings at %g Hz, "
+	        "rule %s, device %s\n",
+	        (unsigned long long)n, (unsigned long long)pairings, freq, rule,
+	        device);
+	fprintf(out, "  LTP fit: A+ = %.6g, tau+ = %.6g ms\n", ap, tp);
+	fprintf(out, "  LTD fit: A- = %.6g, tau- = %.6g ms\n", am, tm);
+	dt = read_column(in->f, "/stdp/delta_t_ms", n);
+	dw = read_column(in->f, "/stdp/delta_w", n);
+	dg = read_column(in->f, "/stdp/delta_G_S", n);
+	if (dt && dw && dg) {
+		fprintf(out, "\n  %14s %14s %14s\n", "delta_t (ms)", "delta_w",
+		        "delta_G (S)");
+		for (k = 0; k < n; k++)
+			fprintf(out, "  %14g %14.6g %14.6g\n", dt[k], dw[k],
+			        dg[k]);
+	} else {
+		fprintf(out, "  (the points cannot be read)\n");
+	}
+	free(dt);
+	free(dw);
+	free(dg);
+}
+
 /* Collect the populations and traces of in->f, then print them. */
 static int summarise(struct info *in, const char *path, FILE *out,
                      ms_error *err)
@@ -453,6 +519,11 @@ static int summarise(struct info *in, const char *path, FILE *out,
 	rc = check_sonata(in->f, path, err);
 	if (rc < 0)
 		return rc;
+	if (H5Lexists(in->f, "stdp", H5P_DEFAULT) > 0) {
+		print_run(in, path, out);
+		print_stdp(in, out);
+		goto flush;
+	}
 	if (each_member(in->f, "/memspike/populations", add_meta_pop, in) ||
 	    each_member(in->f, "/spikes", add_spike_pop, in))
 		return set_err(err, MS_ENOMEM, "%s: out of memory", path);
@@ -467,6 +538,7 @@ static int summarise(struct info *in, const char *path, FILE *out,
 	print_run(in, path, out);
 	print_pops(in, out);
 	print_traces(in, out);
+flush:
 	if (fflush(out) || ferror(out))
 		return set_err(err, MS_EIO, "%s: cannot write the summary: %s",
 		               path, strerror(errno));

@@ -11,7 +11,8 @@
  * injected current. A spike is emitted when u reaches theta, except while
  * t - t^ < t_ref (absolute refractoriness; u itself keeps evolving).
  * Reset option reset_all: 0 keeps only the last spike's eta (SRM0 proper),
- * 1 sums the eta of every past spike.
+ * 1 sums the eta of every past spike. With reset_all = 0, t_ref must be
+ * > 0: a strong drive could otherwise fire infinitely often in finite time.
  * Kernels (weights in mV scale eps as written):
  *     exponential current (alpha_kernel = 0), tau_s = tau_syn_ex or
  *     tau_syn_in by receptor:
@@ -95,7 +96,7 @@ static const ms_param_info srm_params[] = {
     {"u_r", MS_DIM_VOLTAGE, -70.0, -1e6, 1e6, 0,
      "reset: eta(0) = -(theta - u_r); must be below theta"},
     {"t_ref", MS_DIM_TIME, 2.0, 0.0, 1e9, 0,
-     "absolute refractory period (> 0 when reset_all = 0 and rho_0 = 0)"},
+     "absolute refractory period (> 0 when reset_all = 0)"},
     {"I_e", MS_DIM_CURRENT, 0.0, -1e12, 1e12, 0, "constant bias current"},
     {"tau_syn_ex", MS_DIM_TIME, 2.0, 0.0, 1e9, 1,
      "synaptic time constant of the excitatory exponential kernel"},
@@ -109,7 +110,7 @@ static const ms_param_info srm_params[] = {
      "reset: 0 only the last spike's eta (SRM0), 1 every spike's eta"},
     {"rho_0", MS_DIM_RATE, 0.0, 0.0, 1e9, 0,
      "escape rate at threshold (0: deterministic threshold)"},
-    {"delta_u", MS_DIM_VOLTAGE, 1.0, 0.0, 1e6, 1,
+    {"delta_u", MS_DIM_VOLTAGE, 1.0, 1e-6, 1e6, 0,
      "width of the escape noise: rho = rho_0 exp((u - theta) / delta_u)"},
 };
 
@@ -139,6 +140,23 @@ typedef struct kshape {
 	double s_p, k_p, s_i, d_i, d0;
 } kshape;
 
+/*
+ * The thinning of one unit, resumable. Its steps — make a segment, take a
+ * candidate (accept or draw anew), pass a segment's end — depend only on
+ * the unit's state and its stream, so walking them in one go or in pieces
+ * gives the same bits; the engine decides only how far to walk.
+ */
+enum { SM_STALE, SM_EDGE, SM_SEG };
+
+typedef struct sampler {
+	ms__rng r;
+	double pos;       /* offset from the free start: no spike before it */
+	double E;         /* rescaled time left to the next candidate */
+	double k;         /* chunk index: chunk [k L, (k+1) L) holds pos */
+	double b, lam, U; /* segment [pos.., b), its rate and bound of u */
+	int state;
+} sampler;
+
 typedef struct srm {
 	int alpha, reset_all, noise;
 	int ne, nk; /* exponential and kernel terms: 1, 2 (exp); 2, 1 (alpha) */
@@ -153,8 +171,10 @@ typedef struct srm {
 	double tau_max;
 	double rho0, inv_du, du; /* rho_0 per ms, 1/delta_u, delta_u */
 	double chunk;            /* thinning chunk length */
+	double ahead;            /* how far bound() walks the sampler ahead */
 	uint32_t owner;
 	srmn *n;
+	sampler *sm; /* with escape noise */
 } srm;
 
 /* Terms of u at offset s from some origin. E[j]: exponential j; K, D:
@@ -587,109 +607,137 @@ static double slack(const srm *S, const start *st)
 	return 1e-12 * m;
 }
 
-typedef struct thinning {
-	const srm *S;
-	const start *st;
-	ms__rng r;
-	double E;   /* rescaled time left to the next candidate */
-	double eps; /* slack */
-} thinning;
-
 /*
- * Candidates of the dominating process on [pos, b) at rate lam (which
- * bounds the intensity there, U its exponent's u); returns the accepted
- * offset, or INFINITY with E reduced by the segment's mass.
+ * The segment starting at pos: from a chunk start where every term's size
+ * is below delta_u (or after 10^6 chunks) the rest of time, with the bound
+ * of u there; else up to the chunk's end, halved (as a function of the
+ * state alone, up to 60 times) while the dominating process expects more
+ * than one candidate, or some candidates with an acceptance below e^-1.
  */
-static double thin_segment(thinning *th, double *pos, double b, double lam,
-                           double U)
+static void new_segment(const srm *S, const start *st, sampler *sm)
 {
-	const srm *S = th->S;
-	traj tc;
+	double L = S->chunk, eps = slack(S, st), pos = sm->pos;
+	traj ta, tb;
 
-	if (!(lam > 0.0))
-		return INFINITY;
-	while (th->E < lam * (b - *pos)) {
-		double c = *pos + th->E / lam, x;
-		if (!(c < INFINITY))
-			return INFINITY;
-		eval_at(S, c, &tc);
-		x = hazard_exponent(S, u_at(S, th->st, &tc)) -
-		    hazard_exponent(S, U);
-		if (ms__rng_uniform(&th->r) < exp(x))
-			return c;
-		*pos = c;
-		th->E = ms__rng_exp(&th->r);
+	eval_at(S, pos, &ta);
+	if (pos == sm->k * L &&
+	    (tail_spread(S, st, &ta) <= S->du || sm->k >= 1e6)) {
+		sm->U = tail_ub(S, st, &ta) + eps;
+		sm->lam = rate_bound(S, sm->U);
+		sm->b = INFINITY;
+		sm->state = SM_SEG;
+		return;
 	}
-	th->E -= lam * (b - *pos);
-	return INFINITY;
+	sm->b = (sm->k + 1.0) * L;
+	for (;;) {
+		double lo, len, half;
+		eval_at(S, sm->b, &tb);
+		sm->U = ub_u(S, st, &ta, &tb) + eps;
+		lo = lb_u(S, st, &ta, &tb);
+		sm->lam = rate_bound(S, sm->U);
+		len = sm->b - pos;
+		half = pos + 0.5 * len;
+		if (len <= L * 0x1p-60 || !(half > pos) ||
+		    !(sm->lam * len > 1.0 ||
+		      (sm->lam * len > 1e-3 && sm->U - lo > S->du)))
+			break;
+		sm->b = half;
+	}
+	sm->state = SM_SEG;
 }
 
 /*
- * Offset from the free start st of the next spike of a unit with escape
- * noise and no further input, from draws of stream block ev * 2^20.
- * Chunks [k L, (k+1) L) are halved (as a function of the state alone)
- * while the dominating process expects more than one candidate, or some
- * candidates with an acceptance below e^-1. The last chunk, from the first
- * chunk start where every term's size is below delta_u, is infinite.
+ * Walk the sampler of unit n (free start st) until it accepts a candidate
+ * or its next step lies at or after the absolute time lim. Returns the
+ * spike time (*found = 1; INFINITY if the rate is 0 for ever), or the
+ * time of the next step, before which the unit certainly does not fire.
  */
-static double sample_offset(const srm *S, const start *st, uint32_t unit,
-                            uint64_t ev, uint64_t seed)
+static double walk(const srm *S, const srmn *n, sampler *sm, const start *st,
+                   uint32_t unit, uint64_t seed, double lim, int *found)
 {
-	thinning th = {.S = S, .st = st};
-	double pos = 0.0, L = S->chunk;
-	traj ta, tb;
-
-	ms__rng_init(&th.r, seed, MS__RNG_NOISE, S->owner, unit);
-	ms__rng_seek(&th.r, ev << 20);
-	th.E = ms__rng_exp(&th.r);
-	th.eps = slack(S, st);
-	eval_at(S, 0.0, &ta);
-	for (uint64_t k = 0;; k++) {
-		double ce = (double)(k + 1) * L, r;
-		if (tail_spread(S, st, &ta) <= S->du || k >= 1000000) {
-			double U = tail_ub(S, st, &ta) + th.eps;
-			return thin_segment(&th, &pos, INFINITY,
-			                    rate_bound(S, U), U);
-		}
-		while (pos < ce) {
-			double b = ce, U, lo, lam, len;
-			for (;;) {
-				eval_at(S, b, &tb);
-				U = ub_u(S, st, &ta, &tb) + th.eps;
-				lo = lb_u(S, st, &ta, &tb);
-				lam = rate_bound(S, U);
-				len = b - pos;
-				if (len <= L * 0x1p-30 ||
-				    !(lam * len > 1.0 ||
-				      (lam * len > 1e-3 && U - lo > S->du)))
-					break;
-				b = pos + 0.5 * len;
+	*found = 0;
+	if (sm->state == SM_STALE) {
+		ms__rng_init(&sm->r, seed, MS__RNG_NOISE, S->owner, unit);
+		ms__rng_seek(&sm->r, n->ev << 20);
+		sm->E = ms__rng_exp(&sm->r);
+		sm->pos = 0.0;
+		sm->k = 0.0;
+		sm->state = SM_EDGE;
+	}
+	for (;;) {
+		double c;
+		traj tc;
+		if (sm->state == SM_EDGE)
+			new_segment(S, st, sm);
+		c = sm->lam > 0.0 ? sm->pos + sm->E / sm->lam : INFINITY;
+		if (c < sm->b) {
+			if (!(c < INFINITY)) {
+				*found = 1;
+				return INFINITY;
 			}
-			r = thin_segment(&th, &pos, b, lam, U);
-			if (r < INFINITY)
-				return r;
-			pos = b;
-			ta = tb;
+			if (st->ts + c >= lim)
+				return st->ts + c;
+			eval_at(S, c, &tc);
+			if (ms__rng_uniform(&sm->r) <
+			    exp(hazard_exponent(S, u_at(S, st, &tc)) -
+			        hazard_exponent(S, sm->U))) {
+				*found = 1;
+				return st->ts + c;
+			}
+			sm->pos = c;
+			sm->E = ms__rng_exp(&sm->r);
+			continue;
 		}
+		if (!(sm->b < INFINITY)) {
+			*found = 1;
+			return INFINITY;
+		}
+		if (st->ts + sm->b >= lim)
+			return st->ts + sm->b;
+		sm->E -= sm->lam * (sm->b - sm->pos);
+		sm->pos = sm->b;
+		if (sm->pos >= (sm->k + 1.0) * S->chunk)
+			sm->k += 1.0;
+		sm->state = SM_EDGE;
 	}
 }
 
 /* ------------------------------------------------------------------------ */
 /* Model interface                                                          */
 
-/* Next spike of unit n from its state (cached until the state changes). */
-static double next_spike(ms__pop *p, srm *S, uint32_t i)
+/*
+ * A time before which unit i does not fire, at least lim unless it is the
+ * unit's next spike, which is then stored in tn until the state changes.
+ * With a hard threshold the crossing is searched in full; with escape
+ * noise the sampler walks up to lim.
+ */
+static double next_spike(ms__pop *p, srm *S, uint32_t i, double lim)
 {
 	srmn *n = &S->n[i];
 	start st;
+	double r;
+	int found;
 
-	if (isnan(n->tn)) {
-		free_start(S, n, &st);
-		n->tn = st.ts + (S->noise ? sample_offset(S, &st, i, n->ev,
-		                                          p->net->seed)
-		                          : first_crossing(S, &st));
+	if (!isnan(n->tn))
+		return n->tn;
+	free_start(S, n, &st);
+	if (!S->noise) {
+		n->tn = st.ts + first_crossing(S, &st);
+		return n->tn;
 	}
-	return n->tn;
+	r = walk(S, n, &S->sm[i], &st, i, p->net->seed, lim, &found);
+	if (found)
+		n->tn = r;
+	return r;
+}
+
+/* The state changed: forget the next spike and restart the sampler. */
+static void changed(srm *S, uint32_t i)
+{
+	S->n[i].tn = NAN;
+	S->n[i].ev++;
+	if (S->sm)
+		S->sm[i].state = SM_STALE;
 }
 
 static void fire(ms__pop *p, srm *S, uint32_t i, double tf)
@@ -699,8 +747,7 @@ static void fire(ms__pop *p, srm *S, uint32_t i, double tf)
 	advance(S, n, tf);
 	n->h = S->reset_all ? n->h - S->jump : -S->jump;
 	n->tref_end = tf + S->t_ref;
-	n->tn = NAN;
-	n->ev++;
+	changed(S, i);
 	ms__emit_spike(p, i, tf);
 }
 
@@ -723,7 +770,7 @@ static void run_to(ms__pop *p, uint32_t i, double t, int commit)
 			if (clear_until(S, &st, t - st.ts))
 				break;
 		}
-		if (next_spike(p, S, i) >= t)
+		if (next_spike(p, S, i, t) >= t)
 			break;
 	}
 	if (commit)
@@ -735,6 +782,14 @@ static void srm_settle(ms__pop *p, uint32_t i, double t)
 	run_to(p, i, t, 0);
 }
 
+/* A finite lower bound at most 1e9 ms ahead: a far one (a sampled spike
+ * in 1e60 ms, say) is checked again then, instead of handing the
+ * scheduler a time its window index cannot hold. */
+static inline double near(double x, double t)
+{
+	return x < INFINITY && x > t + 1e9 ? t + 1e9 : x;
+}
+
 /* A time >= t before which unit i does not fire: its next spike when
  * known (always with noise), else the envelope from its state at t. */
 static double srm_bound(ms__pop *p, uint32_t i, double t)
@@ -744,9 +799,9 @@ static double srm_bound(ms__pop *p, uint32_t i, double t)
 	start st;
 
 	if (S->noise || !isnan(n->tn))
-		return maxd(next_spike(p, S, i), t);
+		return near(maxd(next_spike(p, S, i, t + S->ahead), t), t);
 	state_at(S, n, maxd(t, n->t0), &st);
-	return maxd(st.ts + envelope(S, &st), n->tref_end);
+	return near(maxd(st.ts + envelope(S, &st), n->tref_end), t);
 }
 
 static void srm_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
@@ -767,8 +822,7 @@ static void srm_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 			int r = j->rec_all >= 0 ? j->rec_all : j->receptor[s];
 			n->c[r == MS_RECEPTOR_INH] += w;
 		}
-		n->tn = NAN;
-		n->ev++;
+		changed(S, i);
 		/* With noise the next spike is drawn afresh, and may come
 		 * sooner: have the unit checked in this window. */
 		if (S->noise) {
@@ -781,8 +835,8 @@ static void srm_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 		if (w <= 0.0 || p->chk_win[i] <= p->net->win)
 			continue;
 		state_at(S, n, t, &st);
-		ms__register_check(p, i,
-		                   maxd(t + envelope(S, &st), n->tref_end));
+		ms__register_check(
+		    p, i, near(maxd(t + envelope(S, &st), n->tref_end), t));
 	}
 }
 
@@ -795,8 +849,7 @@ static void srm_add_current(ms__pop *p, uint32_t i, double t, double dI)
 	/* u is continuous: the bias steps, the membrane term compensates. */
 	n->ub += S->R * dI;
 	n->v -= S->R * dI;
-	n->tn = NAN;
-	n->ev++;
+	changed(S, i);
 }
 
 static double srm_peek(ms__pop *p, uint32_t i, double t, int var)
@@ -826,6 +879,8 @@ static void srm_set_var(ms__pop *p, uint32_t i, int var, double value)
 		n->v += value - u;
 	}
 	n->tn = NAN;
+	if (S->sm)
+		S->sm[i].state = SM_STALE;
 }
 
 static void srm_destroy(ms__pop *p)
@@ -835,6 +890,7 @@ static void srm_destroy(ms__pop *p)
 	if (!S)
 		return;
 	free(S->n);
+	free(S->sm);
 	free(S);
 	p->state = NULL;
 }
@@ -895,15 +951,16 @@ static int srm_build(ms__pop *p, char *err, size_t errlen)
 	         "0: the last spike's eta, 1: every spike's eta", err, errlen);
 	if (reset_all < 0)
 		return MS_EINVAL;
-	/* With a hard threshold and only the last eta, a drive above
-	 * theta + (theta - u_r) fires ever faster: the intervals shrink
-	 * geometrically and infinitely many spikes fall before a finite
-	 * time. The refractory period rules that out. */
-	if (!reset_all && q[P_RHO_0] == 0.0 && q[P_T_REF] <= 0.0) {
+	/* With only the last eta, a drive above theta + (theta - u_r) fires
+	 * ever faster: with a hard threshold the intervals shrink
+	 * geometrically and infinitely many spikes fall before a finite time;
+	 * with escape noise the intensity after a spike grows without bound.
+	 * The refractory period rules both out. */
+	if (!reset_all && q[P_T_REF] <= 0.0) {
 		snprintf(err, errlen,
-		         "t_ref (%g ms) must be > 0 with reset_all = 0 and "
-		         "no escape noise (rho_0 = 0): without it the "
-		         "spikes can accumulate at a finite time",
+		         "t_ref (%g ms) must be > 0 with reset_all = 0: with "
+		         "only the last spike's eta a strong drive can fire "
+		         "infinitely often in finite time",
 		         q[P_T_REF]);
 		return MS_EINVAL;
 	}
@@ -947,8 +1004,11 @@ static int srm_build(ms__pop *p, char *err, size_t errlen)
 	S->du = q[P_DELTA_U];
 	S->inv_du = 1.0 / S->du;
 	S->owner = ms__rng_owner(p->name);
+	S->ahead = 0.25 * S->chunk;
 	S->n = calloc(p->n, sizeof(srmn));
-	if (!S->n) {
+	if (S->noise)
+		S->sm = calloc(p->n, sizeof(sampler)); /* all SM_STALE */
+	if (!S->n || (S->noise && !S->sm)) {
 		srm_destroy(p);
 		return MS_ENOMEM;
 	}

@@ -121,6 +121,45 @@ static ms_config *load_ok(const char *text)
 	"times: [1 ms]}}\n"                                                    \
 	"  - {name: p, model: poisson, size: 4, rate: 10 Hz}\n"
 
+/* A spike source a, a neuron b, a spike source t (lines 3-5), and the
+ * start of a projection a -> b whose plasticity mapping begins on line
+ * 12, its fields at column 7. */
+#define PLAST                                                                  \
+	"duration: 10 ms\n"                                                    \
+	"populations:\n"                                                       \
+	"  - {name: a, model: spike_source, size: 1}\n"                        \
+	"  - {name: b, model: lif_delta, size: 1}\n"                           \
+	"  - {name: t, model: spike_source, size: 1}\n"                        \
+	"projections:\n"                                                       \
+	"  - pre: a\n"                                                         \
+	"    post: b\n"                                                        \
+	"    connector: {rule: one_to_one}\n"                                  \
+	"    synapse: {weight: 1 mV, delay: 1 ms}\n"                           \
+	"    plasticity:\n"
+
+/* A spike source with a waveform on line 3: the waveform mapping starts
+ * at column 55. */
+#define WAVE                                                                   \
+	"duration: 1 ms\npopulations:\n  - {name: a, model: "                  \
+	"spike_source, size: 1, waveform: "
+
+/* A stdp_curve protocol between spike sources a and t (line 6: the
+ * plastic projection a -> t); its fields follow from line 8 on. */
+#define STDP_HEAD                                                              \
+	"populations:\n"                                                       \
+	"  - {name: a, model: spike_source, size: 1}\n"                        \
+	"  - {name: t, model: spike_source, size: 1}\n"                        \
+	"  - {name: n, model: lif_delta, size: 1}\n"                           \
+	"projections:\n"                                                       \
+	"  - {pre: a, post: t, connector: {rule: one_to_one}, synapse: "       \
+	"{delay: 1 ms}, plasticity: {rule: stdp_pair}}\n"                      \
+	"stdp_curve:\n"
+#define STDP_REST                                                              \
+	"  pairings: 2\n"                                                      \
+	"  frequency: 1 Hz\n"                                                  \
+	"  delta_t: {from: -10 ms, to: 10 ms, step: 5 ms}\n"
+#define STDP STDP_HEAD "  pre: a\n  post: t\n" STDP_REST
+
 /* ------------------------------------------------------------------------ */
 /* Rejected configurations                                                  */
 
@@ -139,18 +178,20 @@ static const struct bad bad[] = {
     {"", MS_ECONFIG, "~cfg.yaml:1:1: the configuration is empty"},
     {"- a\n- b\n", MS_ECONFIG,
      "cfg.yaml:1:1: expected a mapping with fields name, seed, duration, "
-     "output, populations, projections, currents, record, got a list"},
+     "output, populations, projections, currents, record, stdp_curve, got "
+     "a list"},
     {POPS "---\nduration: 1 ms\n", MS_ECONFIG,
      "~cfg.yaml:7:1: expected one YAML document"},
     /* Unknown fields, at every level, with the allowed ones listed. */
     {POPS "durration: 5 ms\n", MS_ECONFIG,
      "cfg.yaml:7:1: durration: unknown field; allowed fields: name, seed, "
-     "duration, output, populations, projections, currents, record"},
+     "duration, output, populations, projections, currents, record, "
+     "stdp_curve"},
     {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
      "1, sise: 2}\n",
      MS_ECONFIG,
      "cfg.yaml:3:42: populations[0].sise: unknown field; allowed fields: "
-     "name, model, size, params, init"},
+     "name, model, size, params, waveform, init"},
     {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
      "1, params: {tau_syn_e: 2 ms}}\n",
      MS_ECONFIG,
@@ -165,7 +206,7 @@ static const struct bad bad[] = {
      "init: {}}\n",
      MS_ECONFIG,
      "cfg.yaml:3:40: populations[0].init: unknown field; allowed fields: "
-     "name, model, size, params, rate"},
+     "name, model, size, params, waveform, rate"},
     {POPS "projections:\n  - {pre: a, post: b, connector: {rule: "
           "fixed_probability, p: 0.1, k: 3}, synapse: {weight: 1 mV, delay: "
           "1 ms}}\n",
@@ -181,7 +222,7 @@ static const struct bad bad[] = {
           "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
      MS_ECONFIG,
      "cfg.yaml:8:23: projections[0].conector: unknown field; allowed "
-     "fields: pre, post, connector, synapse"},
+     "fields: pre, post, connector, synapse, plasticity"},
     {POPS "record:\n  spikes: all\n  voltages: [a]\n", MS_ECONFIG,
      "cfg.yaml:9:3: record.voltages: unknown field; allowed fields: "
      "spikes, state"},
@@ -395,6 +436,230 @@ static const struct bad bad[] = {
     {POPS "record:\n  state: [{population: b, variable: V_m, interval: 0 "
           "ms}]\n",
      MS_EINVAL, "~record.state[0].interval: expected a time > 0 ms"},
+    /* Plasticity: rules, their parameters and options. */
+    {PLAST "      rule: stdp_foo\n", MS_ENOENT,
+     "~cfg.yaml:12:13: projections[0].plasticity.rule: unknown plasticity "
+     "rule \"stdp_foo\"; rules: stdp_waveform, stdp_pair, "},
+    {PLAST "      tau_plus: 20 ms\n", MS_ECONFIG,
+     "~cfg.yaml:12:7: projections[0].plasticity: missing field \"rule\""},
+    {PLAST "      rule: stdp_pair\n      tau_pls: 20 ms\n", MS_ECONFIG,
+     "cfg.yaml:13:7: projections[0].plasticity.tau_pls: unknown field: "
+     "rule stdp_pair has no parameter \"tau_pls\" (parameters: tau_plus, "
+     "tau_minus, A_plus, A_minus, mu)"},
+    {PLAST "      rule: stdp_pair\n      modes: fast\n", MS_ECONFIG,
+     "cfg.yaml:13:7: projections[0].plasticity.modes: unknown field: rule "
+     "stdp_pair has no option \"modes\""},
+    {PLAST "      rule: stdp_pair\n      pairing: some\n", MS_ECONFIG,
+     "cfg.yaml:13:16: projections[0].plasticity.pairing: stdp_pair: "
+     "pairing \"some\" is not one of: all, nearest"},
+    {PLAST "      rule: stdp_pair\n      tau_plus: 0 ms\n", MS_EINVAL,
+     "cfg.yaml:13:17: projections[0].plasticity.tau_plus: expected a time "
+     "> 0 ms, got \"0 ms\""},
+    {PLAST "      rule: stdp_pair\n      tau_minus: -20 ms\n", MS_EINVAL,
+     "~cfg.yaml:13:18: projections[0].plasticity.tau_minus: expected a "
+     "time > 0 ms"},
+    {PLAST "      rule: stdp_pair\n      tau_plus: 20 mV\n", MS_EUNIT,
+     "~cfg.yaml:13:17: projections[0].plasticity.tau_plus: expected a "
+     "time"},
+    {PLAST "      rule: stdp_pair\n      mode: [fast]\n", MS_ECONFIG,
+     "~cfg.yaml:13:13: projections[0].plasticity.mode: expected a number "
+     "with its unit or a word, got a list"},
+    {PLAST "      rule: stdp_pair\n      rule: stdp_triplet\n", MS_ECONFIG,
+     "~cfg.yaml:13:7: projections[0].plasticity.rule: field given twice"},
+    {PLAST "      rule: stdp_querlioz\n", MS_EINVAL,
+     "~cfg.yaml:12:13: projections[0].plasticity.rule: rule stdp_querlioz "
+     "needs a pulse-based device"},
+    /* Devices. */
+    {PLAST "      rule: stdp_pair\n      device: {model: memfoo}\n", MS_ENOENT,
+     "~cfg.yaml:13:23: projections[0].plasticity.device.model: unknown "
+     "device model \"memfoo\"; models: sinh, exp_threshold, "},
+    {PLAST "      rule: stdp_pair\n      device: {model: exp_threshold, "
+           "I1: 1 Hz}\n",
+     MS_ECONFIG,
+     "~cfg.yaml:13:38: projections[0].plasticity.device.I1: unknown field: "
+     "unknown device parameter \"I1\""},
+    {PLAST "      rule: stdp_pair\n      device: {model: exp_threshold, "
+           "colour: blue}\n",
+     MS_ECONFIG,
+     "~cfg.yaml:13:38: projections[0].plasticity.device.colour: unknown "
+     "field: unknown device option \"colour\""},
+    {PLAST "      rule: stdp_pair\n      device: {mapping: linear_X}\n",
+     MS_ECONFIG,
+     "cfg.yaml:13:25: projections[0].plasticity.device.mapping: mapping: "
+     "expected one of linear_G, linear_R, got \"linear_X\""},
+    {PLAST "      rule: stdp_pair\n      device: {G_min: 2 nS, G_max: 1 "
+           "nS}\n",
+     MS_EINVAL,
+     "cfg.yaml:13:23: projections[0].plasticity.device.G_min: G_min (2 nS) "
+     "must be less than G_max (1 nS)"},
+    {PLAST "      rule: stdp_pair\n      device: {G_min: -1 nS}\n", MS_EINVAL,
+     "~cfg.yaml:13:23: projections[0].plasticity.device.G_min: expected a "
+     "conductance in [0 nS, "},
+    {PLAST "      rule: stdp_pair\n      device: {G_max: 0 nS}\n", MS_EINVAL,
+     "~cfg.yaml:13:23: projections[0].plasticity.device.G_max: expected a "
+     "conductance in (0 nS, "},
+    {PLAST "      rule: stdp_pair\n      device: {model: hp, R_on: -1 "
+           "kOhm}\n",
+     MS_EINVAL,
+     "~cfg.yaml:13:33: projections[0].plasticity.device.R_on: expected a "
+     "resistance in (0 GOhm, "},
+    {PLAST "      rule: stdp_pair\n      device: {mapping: linear_R}\n",
+     MS_EINVAL,
+     "~cfg.yaml:13:15: projections[0].plasticity.device: G_min: mapping "
+     "linear_R needs G_min > 0 nS"},
+    {PLAST "      rule: stdp_pair\n      device: {model: sinh, V0: 1 "
+           "ms}\n",
+     MS_EUNIT,
+     "~cfg.yaml:13:33: projections[0].plasticity.device.V0: expected a "
+     "voltage"},
+    {PLAST "      rule: stdp_pair\n      device: exp_threshold\n", MS_ECONFIG,
+     "~cfg.yaml:13:15: projections[0].plasticity.device: expected a "
+     "mapping such as "},
+    /* Where plastic and static projections may end. */
+    {PLAST "      rule: stdp_pair\n"
+           "  - {pre: a, post: t, connector: "
+           "{rule: one_to_one}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:13:20: projections[1].post: expected a neuron population, "
+     "got \"t\" (a spike_source generator; only a plastic projection may "
+     "end on a spike_source population)"},
+    {POPS "projections:\n  - {pre: a, post: p, connector: {rule: "
+          "all_to_all}, synapse: {delay: 1 ms}, plasticity: {rule: "
+          "stdp_pair}}\n",
+     MS_EINVAL,
+     "cfg.yaml:8:20: projections[0].post: expected a neuron population "
+     "or a spike_source (a teacher), got \"p\" (a poisson generator)"},
+    /* Waveforms. */
+    {WAVE "{shape: gauss}}\n", MS_ENOENT,
+     "cfg.yaml:3:63: populations[0].waveform.shape: unknown waveform shape "
+     "\"gauss\"; shapes: exp, rect_ramp, table"},
+    {WAVE "{A_plus: 1 V}}\n", MS_ECONFIG,
+     "~cfg.yaml:3:55: populations[0].waveform: missing field \"shape\""},
+    {WAVE "{shape: exp, A_pls: 1 V}}\n", MS_ECONFIG,
+     "cfg.yaml:3:68: populations[0].waveform.A_pls: unknown field; allowed "
+     "fields: shape, A_plus, tau_plus, T_plus, A_minus, tau_minus, "
+     "T_minus"},
+    {WAVE "{shape: exp, T_plus: 0 ms}}\n", MS_EINVAL,
+     "~cfg.yaml:3:76: populations[0].waveform.T_plus: expected a time in "
+     "(0 ms, "},
+    {WAVE "{shape: rect_ramp, T_minus: -1 ms}}\n", MS_EINVAL,
+     "~cfg.yaml:3:83: populations[0].waveform.T_minus: expected a time in "
+     "(0 ms, "},
+    {WAVE "{shape: exp, tau_minus: 0 ms}}\n", MS_EINVAL,
+     "~cfg.yaml:3:79: populations[0].waveform.tau_minus: expected a time "
+     "in (0 ms, "},
+    {WAVE "{shape: exp, A_plus: 1 ms}}\n", MS_EUNIT,
+     "~cfg.yaml:3:76: populations[0].waveform.A_plus: expected a voltage"},
+    {WAVE "{shape: rect_ramp, tau_plus: 3 ms}}\n", MS_ECONFIG,
+     "~cfg.yaml:3:74: populations[0].waveform.tau_plus: unknown field"},
+    {WAVE "{shape: table}}\n", MS_ECONFIG,
+     "~cfg.yaml:3:55: populations[0].waveform: missing field \"points\""},
+    {WAVE "{shape: table, points: [[0 ms, 1 V], [0 ms, 0 V]]}}\n", MS_EINVAL,
+     "cfg.yaml:3:93: populations[0].waveform.points[1][0]: times must "
+     "increase, got \"0 ms\" after \"0 ms\""},
+    {WAVE "{shape: table, points: [[0 ms, 1 V]]}}\n", MS_EINVAL,
+     "~populations[0].waveform.points: expected at least 2 points"},
+    {WAVE "{shape: table, points: [[0 ms, 1 V, 2 V], [1 ms, 0 V]]}}\n",
+     MS_ECONFIG,
+     "~populations[0].waveform.points[0]: expected a point [time, "
+     "voltage]"},
+    /* stdp_curve. */
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 2\n  frequency: 1 Hz\n"
+               "  delta_t: {from: 10 ms, to: -10 ms, step: 1 ms}\n",
+     MS_EINVAL,
+     "cfg.yaml:12:12: stdp_curve.delta_t: empty range: expected to >= "
+     "from, got from 10 ms, to -10 ms"},
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 2\n  frequency: 1 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms, step: 0 ms}\n",
+     MS_EINVAL,
+     "cfg.yaml:12:44: stdp_curve.delta_t.step: expected a time > 0 ms, got "
+     "\"0 ms\""},
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 2\n  frequency: 1 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms, step: -1 ms}\n",
+     MS_EINVAL, "~stdp_curve.delta_t.step: expected a time > 0 ms"},
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 2\n  frequency: 1 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms}\n",
+     MS_ECONFIG, "~cfg.yaml:12:12: stdp_curve.delta_t: missing field \"step\""},
+    {STDP_HEAD "  pre: n\n  post: t\n" STDP_REST, MS_EINVAL,
+     "cfg.yaml:8:8: stdp_curve.pre: expected a spike_source population "
+     "(the protocol makes its spikes), got \"n\" (model lif_delta)"},
+    {STDP_HEAD "  pre: t\n  post: a\n" STDP_REST, MS_EINVAL,
+     "cfg.yaml:8:3: stdp_curve: no projection t -> a; the protocol "
+     "measures the synapses of a plastic one_to_one projection from pre to "
+     "post"},
+    {STDP_HEAD "  pre: a\n  post: a\n" STDP_REST, MS_EINVAL,
+     "~cfg.yaml:9:9: stdp_curve.post: expected another population than "
+     "pre"},
+    {"populations:\n  - {name: a, model: spike_source, size: 1}\n"
+     "  - {name: t, model: spike_source, size: 1}\nprojections:\n"
+     "  - {pre: a, post: t, connector: {rule: all_to_all}, synapse: {delay: "
+     "1 ms}, plasticity: {rule: stdp_pair}}\nstdp_curve:\n"
+     "  pre: a\n  post: t\n" STDP_REST,
+     MS_EINVAL,
+     "cfg.yaml:7:3: stdp_curve: projections[0] (a -> t, line 5) must use "
+     "connector one_to_one: synapse k measures delta_t point k"},
+    {"populations:\n  - {name: a, model: spike_source, size: 1, spikes: "
+     "{ids: [0], times: [1 ms]}}\n  - {name: t, model: spike_source, size: "
+     "1}\nprojections:\n  - {pre: a, post: t, connector: {rule: "
+     "one_to_one}, synapse: {delay: 1 ms}, plasticity: {rule: "
+     "stdp_pair}}\nstdp_curve:\n  pre: a\n  post: t\n" STDP_REST,
+     MS_EINVAL,
+     "cfg.yaml:7:8: stdp_curve.pre: population \"a\" has spikes of its own "
+     "(line 2); the protocol makes them: remove its spikes field"},
+    {"populations:\n  - {name: a, model: spike_source, size: 3}\n  - "
+     "{name: t, model: spike_source, size: 3}\nprojections:\n  - {pre: a, "
+     "post: t, connector: {rule: one_to_one}, synapse: {delay: 1 ms}, "
+     "plasticity: {rule: stdp_pair}}\nstdp_curve:\n  pre: a\n  post: "
+     "t\n" STDP_REST,
+     MS_EINVAL,
+     "cfg.yaml:2:42: populations[0].size: the stdp_curve protocol makes "
+     "one unit per delta_t point: expected 1 or 5, got 3"},
+    {"populations:\n  - {name: a, model: spike_source, size: 1}\n  - "
+     "{name: t, model: spike_source, size: 1}\n  - {name: n, model: "
+     "lif_delta, size: 1}\nprojections:\n  - {pre: a, post: t, connector: "
+     "{rule: one_to_one}, synapse: {delay: 1 ms}, plasticity: {rule: "
+     "stdp_pair}}\n  - {pre: a, post: n, connector: {rule: one_to_one}, "
+     "synapse: {weight: 1 mV, delay: 1 ms}}\nstdp_curve:\n  pre: a\n  "
+     "post: t\n" STDP_REST,
+     MS_EINVAL,
+     "cfg.yaml:7:34: projections[1].connector: one_to_one needs "
+     "populations of equal size, but stdp_curve gives a and t 5 units: n "
+     "has 1"},
+    {"populations:\n  - {name: a, model: spike_source, size: 1}\n  - "
+     "{name: t, model: spike_source, size: 1}\nprojections:\n  - {pre: a, "
+     "post: t, connector: {rule: one_to_one}, synapse: {delay: 1 ms}, "
+     "plasticity: {rule: stdp_pair, device: {w_init: 0.3}}}\nstdp_curve:\n"
+     "  pre: a\n  post: t\n  w_init: 0.5\n" STDP_REST,
+     MS_ECONFIG,
+     "cfg.yaml:9:11: stdp_curve.w_init: the initial state is also set by "
+     "projections[0].plasticity.device.w_init on line 5; give it once"},
+    {STDP "  w_init: 1.5\n", MS_EINVAL,
+     "cfg.yaml:13:11: stdp_curve.w_init: expected a plain number in [0, "
+     "1], got \"1.5\" (a device state)"},
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 0\n  frequency: 1 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms, step: 5 ms}\n",
+     MS_EINVAL,
+     "~cfg.yaml:10:13: stdp_curve.pairings: expected a whole "
+     "number in [1, "},
+    {STDP_HEAD "  pre: a\n  post: t\n  pairings: 2\n  frequency: 0 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms, step: 5 ms}\n",
+     MS_EINVAL,
+     "cfg.yaml:11:14: stdp_curve.frequency: expected a rate > 0 Hz, got "
+     "\"0 Hz\""},
+    {STDP_HEAD "  pre: a\n  post: t\n  frequency: 1 Hz\n"
+               "  delta_t: {from: -10 ms, to: 10 ms, step: 5 ms}\n",
+     MS_ECONFIG,
+     "cfg.yaml:8:3: stdp_curve: missing field \"pairings\" (see "
+     "docs/config.md#stdp_curve)"},
+    {STDP "  start: 5 ms\n", MS_EINVAL,
+     "~cfg.yaml:13:10: stdp_curve.start: expected a time >= 10 ms, got \"5 "
+     "ms\""},
+    {"duration: 1 s\n" STDP, MS_EINVAL,
+     "~cfg.yaml:1:11: duration: expected a time > 1022 ms: the stdp_curve "
+     "protocol's last spike is at 1021 ms"},
+    {"populations:\n  - {name: a, model: spike_source, size: 1}\n", MS_ECONFIG,
+     "cfg.yaml:1:1: missing field \"duration\" (the simulated time, e.g. "
+     "1000 ms)"},
 };
 
 START_TEST(config_rejects_bad_input)
@@ -759,6 +1024,208 @@ START_TEST(config_unwritable_output)
 }
 END_TEST
 
+/*
+ * Pair STDP through a config: a pre spike arrives at 6 ms (sent at 5 ms,
+ * delay 1 ms), the teacher fires at 16 ms, so delta_t = 10 ms and the
+ * additive rule adds A_plus exp(-10 / 20) to w = 0.5. Under linear_R,
+ * 1/G = 1/G_min + w (1/G_max - 1/G_min). Both to 1e-12 (rounding only).
+ */
+START_TEST(config_plastic_pair_closed_form)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net;
+	double w, G, expect;
+
+	cfg = load_ok(
+	    "duration: 50 ms\npopulations:\n"
+	    "  - {name: a, model: spike_source, size: 1, spikes: {ids: [0], "
+	    "times: [5 ms]}}\n"
+	    "  - {name: t, model: spike_source, size: 1, spikes: {ids: [0], "
+	    "times: [16 ms]}}\n"
+	    "projections:\n"
+	    "  - pre: a\n    post: t\n    connector: {rule: one_to_one}\n"
+	    "    synapse: {delay: 1 ms}\n"
+	    "    plasticity:\n      rule: stdp_pair\n      tau_plus: 20 ms\n"
+	    "      A_plus: 0.01\n      weight_dependence: additive\n"
+	    "      device: {G_min: 1 nS, G_max: 3 nS, mapping: linear_R, "
+	    "w_init: 0.5}\n");
+	net = build_ok(cfg, &ov);
+	ck_assert_int_eq(ms_proj_is_plastic(net, 0), 1);
+	ck_assert_int_eq(ms_net_run(net, ms_config_duration_ms(cfg, NULL)), 0);
+	ck_assert_int_eq(ms_proj_get_state(net, 0, &w, &G), 0);
+	expect = 0.5 + 0.01 * exp(-10.0 / 20.0);
+	ck_assert_double_eq_tol(w, expect, 1e-12);
+	ck_assert_double_eq_tol(G, 1.0 / (1.0 + expect * (1.0 / 3.0 - 1.0)),
+	                        1e-12);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+struct spike_list {
+	size_t n;
+	int pop[64];
+	uint32_t id[64];
+	double t[64];
+};
+
+static void list_spike(int pop, uint32_t id, double t_ms, void *user)
+{
+	struct spike_list *l = user;
+
+	if (l->n < 64) {
+		l->pop[l->n] = pop;
+		l->id[l->n] = id;
+		l->t[l->n] = t_ms;
+	}
+	l->n++;
+}
+
+/*
+ * The stdp_curve protocol (docs/config.md#stdp_curve): 5 points from -10
+ * to 10 ms, 2 pairings at 1 Hz, delay 1 ms. The sources get 5 units; the
+ * default start is max(d, -from) + 1 ms = 11 ms (no waveforms); each
+ * post spike comes exactly delta_t_k after the arrival of the pre spike
+ * of its pairing (== on doubles: the arrival is computed as the engine
+ * computes it); the run ends 1 ms after the last arrival or spike
+ * (1011 + 10 + 1 + 1 ms).
+ */
+START_TEST(config_stdp_protocol)
+{
+	static const double dt[5] = {-10, -5, 0, 5, 10};
+	ms_config_overrides ov = {0};
+	struct spike_list l = {0};
+	ms_stdp_protocol pr;
+	ms_config *cfg;
+	ms_net *net;
+	size_t k, m, i;
+
+	unlink(tmp_path("out.h5"));
+	cfg = load_ok(STDP);
+	ck_assert_int_eq(ms_config_stdp_protocol(cfg, &pr), 0);
+	ck_assert_int_eq(pr.pre, 0);
+	ck_assert_int_eq(pr.post, 1);
+	ck_assert_int_eq(pr.proj, 0);
+	ck_assert_uint_eq(pr.n_points, 5);
+	for (k = 0; k < 5; k++)
+		ck_assert_double_eq(pr.delta_t_ms[k], dt[k]);
+	ck_assert_uint_eq(pr.pairings, 2);
+	ck_assert_double_eq(pr.frequency_Hz, 1.0);
+	ck_assert_double_eq(pr.start_ms, 11.0);
+	ck_assert_double_eq(pr.end_ms, 1023.0);
+	ck_assert_double_eq(ms_config_duration_ms(cfg, NULL), 1023.0);
+	ck_assert_int_eq(pr.has_w_init, 0);
+	ck_assert_str_eq(pr.rule, "stdp_pair");
+	ck_assert_str_eq(pr.device, "ideal");
+
+	ov.no_output = 1;
+	net = build_ok(cfg, &ov);
+	ck_assert_uint_eq(ms_net_population_size(net, 0), 5);
+	ck_assert_uint_eq(ms_net_population_size(net, 1), 5);
+	ck_assert_uint_eq(ms_net_population_size(net, 2), 1);
+	ms_net_set_spike_callback(net, list_spike, &l);
+	ck_assert_int_eq(ms_net_run(net, pr.end_ms), 0);
+	ck_assert_uint_eq(l.n, 2 * 2 * 5);
+	for (i = 0; i < l.n; i++) {
+		double tm;
+
+		k = l.id[i];
+		m = l.t[i] > 500 ? 1 : 0;
+		tm = pr.start_ms + 1000.0 * (double)m;
+		if (l.pop[i] == 0)
+			ck_assert_double_eq(l.t[i], tm - 1.0);
+		else
+			ck_assert_double_eq(l.t[i], ((tm - 1.0) + 1.0) + dt[k]);
+	}
+	ck_assert_int_eq(ms_net_projection_size(net, 0), 5);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+	ck_assert(!file_exists(tmp_path("out.h5")));
+}
+END_TEST
+
+/*
+ * Waveforms move the default start and end: with T_plus = 5 ms before and
+ * T_minus = 75 ms after each spike, start = max(d, -from) + 5 + 1 ms and
+ * the end adds the whole support, 80 ms, to the last spike + d + 1 ms.
+ * w_init of the protocol sets every device's initial state.
+ */
+START_TEST(config_stdp_waveforms_and_w_init)
+{
+	ms_config_overrides ov = {0};
+	ms_stdp_protocol pr;
+	ms_config *cfg;
+	ms_net *net;
+	double w[5], G[5];
+	size_t k;
+
+	cfg = load_ok(
+	    "populations:\n"
+	    "  - {name: a, model: spike_source, size: 5, waveform: &zam "
+	    "{shape: exp, A_plus: 1 V, tau_plus: 3 ms, T_plus: 5 ms, A_minus: "
+	    "0.25 V, tau_minus: 40 ms, T_minus: 75 ms}}\n"
+	    "  - {name: t, model: spike_source, size: 1, waveform: *zam}\n"
+	    "projections:\n"
+	    "  - {pre: a, post: t, connector: {rule: one_to_one}, synapse: "
+	    "{delay: 1 ms}, plasticity: {rule: stdp_pair, device: {G_min: 2 "
+	    "nS, G_max: 4 nS}}}\n"
+	    "stdp_curve:\n  pre: a\n  post: t\n  w_init: 0.25\n" STDP_REST);
+	ck_assert_int_eq(ms_config_stdp_protocol(cfg, &pr), 0);
+	ck_assert_double_eq(pr.start_ms, 10.0 + 5.0 + 1.0);
+	ck_assert_double_eq(pr.end_ms,
+	                    (16.0 + 1000.0 + 10.0) + 80.0 + 1.0 + 1.0);
+	ck_assert_int_eq(pr.has_w_init, 1);
+	ck_assert_double_eq(pr.w_init, 0.25);
+	ov.no_output = 1;
+	net = build_ok(cfg, &ov);
+	ck_assert_int_eq(ms_net_build(net), 0);
+	ck_assert_int_eq(ms_proj_get_state(net, 0, w, G), 0);
+	for (k = 0; k < 5; k++) {
+		ck_assert_double_eq(w[k], 0.25);
+		ck_assert_double_eq_tol(G[k], 2.0 + 0.25 * 2.0, 1e-12);
+	}
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+
+	cfg = load_ok(POPS);
+	ck_assert_int_eq(ms_config_stdp_protocol(cfg, &pr), MS_ENOENT);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
+/* A tabulated waveform and every setting kind reach the engine: the
+ * network builds and runs. */
+START_TEST(config_plastic_settings_build)
+{
+	ms_config_overrides ov = {0};
+	ms_config *cfg;
+	ms_net *net;
+
+	cfg = load_ok(
+	    "duration: 20 ms\npopulations:\n"
+	    "  - {name: a, model: spike_source, size: 2, spikes: {ids: [0, 1], "
+	    "times: [1 ms, 2 ms]}, waveform: {shape: table, points: [[-5 ms, 1 "
+	    "V], [0 ms, 1 V], [10 ms, -0.2 V], [20 ms, 0 V]]}}\n"
+	    "  - {name: b, model: lif_delta, size: 2, waveform: {shape: "
+	    "rect_ramp, A_plus: 0.8 V, T_plus: 2 ms, A_minus: 0.1 V, T_minus: "
+	    "30 ms}}\n"
+	    "projections:\n"
+	    "  - pre: a\n    post: b\n    connector: {rule: all_to_all}\n"
+	    "    synapse: {weight: 1 mV, delay: 1 ms}\n"
+	    "    plasticity:\n      rule: stdp_triplet\n      pairing: all\n"
+	    "      tau_x: 100 ms\n"
+	    "      device: {model: exp_threshold, I0: 5 mHz, V_th: 1 V, V0: "
+	    "142.857 mV, window: joglekar, d2d_sigma: 0.1, d2d_dist: "
+	    "lognormal, G_min: 1 nS, G_max: 10 nS, mapping: linear_R}\n");
+	net = build_ok(cfg, &ov);
+	ck_assert_int_eq(ms_net_run(net, 20.0), 0);
+	ck_assert_uint_eq(ms_net_projection_size(net, 0), 4);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
 /* The shipped examples load and build with the sizes the papers give. */
 START_TEST(config_examples_build)
 {
@@ -785,6 +1252,42 @@ START_TEST(config_examples_build)
 }
 END_TEST
 
+/* The STDP examples load, give the protocol their comments describe
+ * (201 points from -100 ms, in steps of 1 ms), and build. */
+START_TEST(config_stdp_examples_build)
+{
+	static const char *const names[] = {"stdp_zamarreno2011.yaml",
+	                                    "stdp_sinh.yaml", "stdp_pair.yaml"};
+	static const size_t pairings[] = {60, 60, 20};
+	const char *root = getenv("MS_SOURCE_ROOT");
+	ms_config_overrides ov = {0};
+	ms_stdp_protocol pr;
+	char path[1024];
+	ms_config *cfg;
+	ms_net *net;
+	ms_error err;
+	size_t k;
+
+	ck_assert_ptr_nonnull(root);
+	snprintf(path, sizeof(path), "%s/examples/%s", root, names[_i]);
+	ck_assert_msg(ms_config_load(path, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ms_config_stdp_protocol(cfg, &pr), 0);
+	ck_assert_uint_eq(pr.n_points, 201);
+	for (k = 0; k < pr.n_points; k++)
+		ck_assert_double_eq(pr.delta_t_ms[k], -100.0 + (double)k);
+	ck_assert_uint_eq(pr.pairings, pairings[_i]);
+	ck_assert_double_eq(pr.frequency_Hz, 1.0);
+	ck_assert_int_eq(pr.has_w_init, 1);
+	ck_assert_double_eq(pr.w_init, 0.5);
+	ov.no_output = 1;
+	net = build_ok(cfg, &ov);
+	ck_assert_int_eq(ms_net_build(net), 0);
+	ck_assert_uint_eq(ms_net_projection_size(net, pr.proj), 201);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -806,6 +1309,11 @@ static Suite *config_suite(void)
 	tcase_add_test(good_tc, config_delta_input_fires_on_arrival);
 	tcase_add_test(good_tc, config_current_weight_matches_closed_form);
 	tcase_add_loop_test(good_tc, config_examples_build, 0, 2);
+	tcase_add_test(good_tc, config_plastic_pair_closed_form);
+	tcase_add_test(good_tc, config_stdp_protocol);
+	tcase_add_test(good_tc, config_stdp_waveforms_and_w_init);
+	tcase_add_test(good_tc, config_plastic_settings_build);
+	tcase_add_loop_test(good_tc, config_stdp_examples_build, 0, 3);
 	suite_add_tcase(s, good_tc);
 	return s;
 }

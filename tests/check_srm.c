@@ -150,7 +150,8 @@ START_TEST(single_psp_closed_forms)
 }
 END_TEST
 
-/* The alpha kernel peaks at tau_alpha with the weight's value. */
+/* The alpha kernel peaks at tau_alpha with the weight's value (to 1e-12
+ * relative). */
 START_TEST(alpha_peak_is_weight)
 {
 	ms_net *net;
@@ -1073,6 +1074,10 @@ START_TEST(bad_parameters_rejected)
 	build_fails(net, "reset_all");
 	net = one_pop(&p);
 	set(net, p, "t_ref", 0.0);
+	build_fails(net, "t_ref");
+	net = one_pop(&p);
+	set(net, p, "t_ref", 0.0);
+	set(net, p, "rho_0", 10.0);
 	build_fails(net, "t_ref");
 
 	/* In a configuration: an option written as a word is refused with

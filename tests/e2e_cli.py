@@ -196,7 +196,7 @@ BAD = [
       'duration']),
     ('unknown population field', POPS.replace('size: 4', 'size: 4, sze: 1'),
      2, ['populations[0].sze: unknown field; allowed fields: name, model, '
-         'size, params, init']),
+         'size, params, waveform, init']),
     ('unknown parameter', POPS.replace('size: 4', 'size: 4, params: '
                                        '{tau: 1 ms}'), 2,
      ['populations[0].params.tau: unknown field; allowed fields: tau_m, '

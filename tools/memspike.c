@@ -7,6 +7,7 @@
  * when a run was interrupted (the output file is still closed properly).
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct verb {
 };
 
 static int verb_run(int argc, char **argv);
+static int verb_stdp_curve(int argc, char **argv);
 static int verb_info(int argc, char **argv);
 static int verb_help(int argc, char **argv);
 
@@ -52,6 +54,19 @@ static const struct verb verbs[] = {
      "interrupted (exit 130 or 143); a second Ctrl-C ends the program at\n"
      "once. A summary is printed on stdout at the end.\n"
      "The config format is described in docs/config.md.\n"},
+    {"stdp-curve", verb_stdp_curve,
+     "stdp-curve CURVE.yaml [-o CURVE.h5] [--seed N]",
+     "measure an STDP window with the config's pairing protocol",
+     "  -o, --output FILE   write FILE instead of the config's output\n"
+     "  --seed N            master seed (0 .. 2^64-1) instead of the "
+     "config's\n"
+     "  -h, --help          show this help\n"
+     "\n"
+     "Runs the stdp_curve protocol of the config (docs/config.md) through\n"
+     "the engine and writes, per delta_t point, the change of the device\n"
+     "state and conductance after all pairings, with exponentials fitted\n"
+     "to each side of the window (docs/cli.md). The file is written only\n"
+     "when the run completes. Plot it with tools/plot_stdp.py.\n"},
     {"info", verb_info, "info OUT.h5",
      "summarize an output file: populations, spikes, rates, duration",
      "  -h, --help          show this help\n"},
@@ -77,7 +92,7 @@ static void print_usage(FILE *f)
 	fprintf(f, "usage: memspike [--help | --version] VERB [ARGS]\n\n"
 	           "Event-driven spiking neural network engine.\n\nverbs:\n");
 	for (i = 0; i < N_VERBS; i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f, "\n'memspike VERB --help' describes a verb. Exit codes: 0 "
 	           "ok, 1 runtime or I/O\nerror, 2 usage or configuration "
 	           "error, 130/143 interrupted (docs/cli.md).\n");
@@ -274,12 +289,13 @@ static int parse_seed(const char *s, uint64_t *seed)
 	return errno == ERANGE ? -1 : 0;
 }
 
-/* Options of run, into ov; *cfg_path gets the one positional argument.
- * Returns -1 when the arguments asked for help, else an exit status. */
-static int run_args(int argc, char **argv, const char **cfg_path,
-                    ms_config_overrides *ov)
+/* Options of run (and stdp-curve, which has no --duration), into ov;
+ * *cfg_path gets the one positional argument. Returns -1 when the
+ * arguments asked for help, else an exit status. */
+static int run_args(const struct verb *v, int argc, char **argv,
+                    const char **cfg_path, ms_config_overrides *ov)
 {
-	const struct verb *v = find_verb("run");
+	int with_duration = v->fn == verb_run;
 	char err[256];
 	const char *val;
 	int i, m;
@@ -299,7 +315,8 @@ static int run_args(int argc, char **argv, const char **cfg_path,
 				return usage_error(v, "--seed needs a whole "
 				                      "number in [0, 2^64-1]");
 			ov->has_seed = 1;
-		} else if ((m = opt_value(argc, argv, &i, "--duration", NULL,
+		} else if (with_duration &&
+		           (m = opt_value(argc, argv, &i, "--duration", NULL,
 		                          &val))) {
 			if (m < 0)
 				return usage_error(
@@ -341,7 +358,7 @@ static int verb_run(int argc, char **argv)
 	ms_error err;
 	int rc, status, sig;
 
-	status = run_args(argc, argv, &cfg_path, &ov);
+	status = run_args(find_verb("run"), argc, argv, &cfg_path, &ov);
 	if (status < 0) {
 		print_verb_help(find_verb("run"));
 		return EXIT_OK;
@@ -404,6 +421,295 @@ static int verb_run(int argc, char **argv)
 fail:
 	set_signal_net(NULL);
 	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+	return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* stdp-curve                                                               */
+
+/* Device states and conductances of the measured projection, in point
+ * order: synapse s joins pre unit k to post unit k and measures point k. */
+struct states {
+	double *w, *G; /* per point */
+};
+
+static int read_states(ms_net *net, const ms_stdp_protocol *pr,
+                       const uint32_t *pre, double *buf_w, double *buf_G,
+                       struct states *out)
+{
+	size_t s, n = pr->n_points;
+	int rc;
+
+	rc = ms_proj_get_state(net, pr->proj, buf_w, buf_G);
+	if (rc)
+		return rc;
+	for (s = 0; s < n; s++) {
+		out->w[pre[s]] = buf_w[s];
+		out->G[pre[s]] = buf_G[s];
+	}
+	return 0;
+}
+
+/* Say on stderr why a side of the window has no fitted exponential. */
+static void report_fit(const char *side, const char *params,
+                       const ms_stdp_fit *f)
+{
+	if (f->ok)
+		return;
+	if (f->n_used < 3)
+		fprintf(stderr,
+		        "memspike: stdp-curve: the %s side has %zu usable "
+		        "point%s from its extremum outwards (3 needed); %s "
+		        "are NaN\n",
+		        side, f->n_used, f->n_used == 1 ? "" : "s", params);
+	else
+		fprintf(stderr,
+		        "memspike: stdp-curve: the exponential fit of the %s "
+		        "side failed; %s are NaN\n",
+		        side, params);
+}
+
+/* The output can be created: checked before a long run, not after. */
+static int check_writable(const char *path)
+{
+	size_t len = strlen(path) + 5;
+	char *tmp = malloc(len);
+	FILE *f;
+	int rc = 0;
+
+	if (tmp == NULL)
+		return -1;
+	snprintf(tmp, len, "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		fprintf(stderr, "memspike: %s: cannot create: %s\n", path,
+		        strerror(errno));
+		rc = -1;
+	} else {
+		fclose(f);
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+struct curve {
+	ms_stdp_protocol pr;
+	uint32_t *pre;
+	double *buf_w, *buf_G, *dw, *dG, *dGG;
+	struct states s0, s1;
+};
+
+static int curve_alloc(struct curve *c)
+{
+	size_t n = c->pr.n_points ? c->pr.n_points : 1;
+
+	c->pre = calloc(n, sizeof(uint32_t));
+	c->buf_w = calloc(n, sizeof(double));
+	c->buf_G = calloc(n, sizeof(double));
+	c->dw = calloc(n, sizeof(double));
+	c->dG = calloc(n, sizeof(double));
+	c->dGG = calloc(n, sizeof(double));
+	c->s0.w = calloc(n, sizeof(double));
+	c->s0.G = calloc(n, sizeof(double));
+	c->s1.w = calloc(n, sizeof(double));
+	c->s1.G = calloc(n, sizeof(double));
+	return c->pre && c->buf_w && c->buf_G && c->dw && c->dG && c->dGG &&
+	               c->s0.w && c->s0.G && c->s1.w && c->s1.G
+	           ? 0
+	           : MS_ENOMEM;
+}
+
+static void curve_free(struct curve *c)
+{
+	free(c->pre);
+	free(c->buf_w);
+	free(c->buf_G);
+	free(c->dw);
+	free(c->dG);
+	free(c->dGG);
+	free(c->s0.w);
+	free(c->s0.G);
+	free(c->s1.w);
+	free(c->s1.G);
+}
+
+/*
+ * Per point: delta_w, delta_G in siemens (the engine's G is in nS), and
+ * (G_end - G_0) / (G_0 G_end) = 1/G_0 - 1/G_end in 1/S, which is NaN when
+ * a conductance is 0 (docs/cli.md says why this form).
+ */
+static void curve_deltas(struct curve *c)
+{
+	for (size_t k = 0; k < c->pr.n_points; k++) {
+		double g0 = c->s0.G[k] * 1e-9, g1 = c->s1.G[k] * 1e-9;
+
+		c->dw[k] = c->s1.w[k] - c->s0.w[k];
+		c->dG[k] = g1 - g0;
+		c->dGG[k] = g0 > 0 && g1 > 0 ? (g1 - g0) / (g0 * g1) : NAN;
+	}
+}
+
+static void print_curve_summary(const char *cfg_path, const char *out_path,
+                                ms_net *net, const struct curve *c,
+                                const ms_stdp_fit *ltp, const ms_stdp_fit *ltd)
+{
+	ms_stats st;
+
+	ms_net_stats(net, &st);
+	printf("%s: %zu points x %zu pairings at %g Hz, %g ms simulated in "
+	       "%.2f s wall time (seed %llu)\n",
+	       cfg_path, c->pr.n_points, c->pr.pairings, c->pr.frequency_Hz,
+	       ms_net_time(net), st.wall_s,
+	       (unsigned long long)ms_net_seed(net));
+	printf("  rule %s, device %s\n", c->pr.rule, c->pr.device);
+	printf("  LTP fit: A+ = %.6g, tau+ = %.6g ms (%zu points)\n", ltp->A,
+	       ltp->tau_ms, ltp->n_used);
+	printf("  LTD fit: A- = %.6g, tau- = %.6g ms (%zu points)\n", ltd->A,
+	       ltd->tau_ms, ltd->n_used);
+	printf("output: %s\n", out_path);
+}
+
+/* Run the protocol of a built network to its end; an exit status. */
+static int run_protocol(ms_net *net, const char *cfg_path, double t_end)
+{
+	struct progress prog = {0};
+	int rc, sig;
+
+	if (isatty(STDERR_FILENO)) {
+		prog.net = net;
+		prog.start_s = now_s();
+		ms_net_set_progress(net, on_progress, &prog, 0.25);
+	}
+	if (g_signal)
+		ms_net_request_stop(net);
+	rc = ms_net_run(net, t_end);
+	clear_progress(&prog);
+	sig = g_signal;
+	if (rc == MS_EINTR) {
+		fprintf(stderr,
+		        "memspike: interrupted by %s at %g ms of %g ms; no "
+		        "curve written\n",
+		        sig == SIGTERM ? "SIGTERM" : "SIGINT", ms_net_time(net),
+		        t_end);
+		return 128 + (sig ? sig : SIGINT);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "memspike: %s: run failed at %g ms: %s\n",
+		        cfg_path, ms_net_time(net), ms_net_errmsg(net));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int verb_stdp_curve(int argc, char **argv)
+{
+	const struct verb *v = find_verb("stdp-curve");
+	ms_config_overrides ov = {0};
+	struct curve c = {0};
+	ms_stdp_curve out = {0};
+	ms_config *cfg = NULL;
+	ms_net *net = NULL;
+	const char *cfg_path, *out_path;
+	ms_stats st;
+	ms_error err;
+	int rc, status;
+
+	status = run_args(v, argc, argv, &cfg_path, &ov);
+	if (status < 0) {
+		print_verb_help(v);
+		return EXIT_OK;
+	}
+	if (status != EXIT_OK)
+		return status;
+	rc = ms_config_load(cfg_path, &cfg, &err);
+	if (rc) {
+		fprintf(stderr, "memspike: %s\n", err.msg);
+		return failure_status(rc);
+	}
+	if (ms_config_stdp_protocol(cfg, &c.pr) != 0) {
+		fprintf(stderr,
+		        "memspike: %s: no stdp_curve section; stdp-curve needs "
+		        "a pairing protocol (docs/config.md#stdp_curve)\n",
+		        cfg_path);
+		ms_config_destroy(cfg);
+		return EXIT_USAGE;
+	}
+	out_path = ms_config_output_path(cfg, &ov);
+	if (check_writable(out_path)) {
+		ms_config_destroy(cfg);
+		return EXIT_RUNTIME;
+	}
+	install_handlers();
+	ov.no_output = 1;
+	rc = ms_config_build(cfg, &ov, &net, &err);
+	if (rc) {
+		fprintf(stderr, "memspike: %s\n", err.msg);
+		status = failure_status(rc);
+		goto done;
+	}
+	set_signal_net(net);
+	/* Conditions between parameters (devices, waveforms, models) are
+	 * checked when the network is built: still config errors. */
+	if ((rc = ms_net_build(net)) != 0) {
+		fprintf(stderr, "memspike: %s: %s\n", cfg_path,
+		        ms_net_errmsg(net));
+		status = failure_status(rc);
+		goto done;
+	}
+	if ((rc = curve_alloc(&c)) != 0 ||
+	    (rc = ms_net_projection_get(net, c.pr.proj, c.pre, NULL, NULL,
+	                                NULL)) != 0 ||
+	    (rc = read_states(net, &c.pr, c.pre, c.buf_w, c.buf_G, &c.s0))) {
+		fprintf(stderr, "memspike: %s: %s\n", cfg_path,
+		        rc == MS_ENOMEM ? "out of memory" : ms_net_errmsg(net));
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	status = run_protocol(net, cfg_path, c.pr.end_ms);
+	if (status != EXIT_OK)
+		goto done;
+	if ((rc = read_states(net, &c.pr, c.pre, c.buf_w, c.buf_G, &c.s1))) {
+		fprintf(stderr, "memspike: %s: %s\n", cfg_path,
+		        ms_net_errmsg(net));
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	curve_deltas(&c);
+	if (ms_stdp_fit_exp(c.pr.delta_t_ms, c.dw, c.pr.n_points, &out.ltp,
+	                    &out.ltd) != 0) {
+		fprintf(stderr, "memspike: out of memory\n");
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	report_fit("LTP (delta_t > 0)", "A_plus and tau_plus_ms", &out.ltp);
+	report_fit("LTD (delta_t < 0)", "A_minus and tau_minus_ms", &out.ltd);
+	ms_net_stats(net, &st);
+	out.n = c.pr.n_points;
+	out.delta_t_ms = c.pr.delta_t_ms;
+	out.delta_w = c.dw;
+	out.delta_G_S = c.dG;
+	out.delta_G_over_G2 = c.dGG;
+	out.pairings = c.pr.pairings;
+	out.frequency_Hz = c.pr.frequency_Hz;
+	out.rule = c.pr.rule;
+	out.device = c.pr.device;
+	out.seed = ms_net_seed(net);
+	out.config_text = ms_config_text(cfg);
+	out.config_path = cfg_path;
+	out.t_stop_ms = ms_net_time(net);
+	out.wall_s = st.wall_s;
+	if ((rc = ms_stdp_curve_write(out_path, &out, &err)) != 0) {
+		fprintf(stderr, "memspike: %s\n", err.msg);
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	print_curve_summary(cfg_path, out_path, net, &c, &out.ltp, &out.ltd);
+done:
+	set_signal_net(NULL);
+	ms_net_destroy(net);
+	curve_free(&c);
 	ms_config_destroy(cfg);
 	return status;
 }

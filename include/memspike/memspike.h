@@ -357,6 +357,8 @@ double ms_config_duration_ms(const ms_config *cfg,
                              const ms_config_overrides *ov);
 const char *ms_config_output_path(const ms_config *cfg,
                                   const ms_config_overrides *ov);
+/* The text of the config file as it was read (for metadata). */
+const char *ms_config_text(const ms_config *cfg);
 
 /* The stdp_curve protocol of a config (docs/config.md#stdp_curve): point k
  * is measured on synapse k of projection proj, which joins unit k of the
@@ -379,7 +381,7 @@ typedef struct ms_stdp_protocol {
 int ms_config_stdp_protocol(const ms_config *cfg, ms_stdp_protocol *out);
 
 /* ------------------------------------------------------------------------ */
-/* STDP curves (`memspike stdp-curve`, docs/cli.md, docs/formats.md)        */
+/* STDP curves (`memspike stdp-curve`, docs/cli.md)                         */
 
 /* One side of an STDP window fitted with an exponential: A exp(-|dT|/tau).
  * ok is 0 (A and tau NaN) when the side has fewer than 3 usable points or
@@ -412,7 +414,7 @@ typedef struct ms_stdp_curve {
 	double t_stop_ms, wall_s;
 } ms_stdp_curve;
 
-/* Write a curve file (docs/formats.md, "STDP curve files"). It is written
+/* Write a curve file (docs/cli.md, "stdp-curve"). It is written
  * as path.tmp and renamed at the end, so a failure leaves no file. */
 int ms_stdp_curve_write(const char *path, const ms_stdp_curve *curve,
                         ms_error *err);
