@@ -1004,7 +1004,7 @@ static int srm_build(ms__pop *p, char *err, size_t errlen)
 	S->du = q[P_DELTA_U];
 	S->inv_du = 1.0 / S->du;
 	S->owner = ms__rng_owner(p->name);
-	S->ahead = 0.25 * S->chunk;
+	S->ahead = S->chunk;
 	S->n = calloc(p->n, sizeof(srmn));
 	if (S->noise)
 		S->sm = calloc(p->n, sizeof(sampler)); /* all SM_STALE */
