@@ -42,8 +42,10 @@
  * accepted with probability rho(u(t))/lambda. Once every decaying term is
  * below delta_u, one last chunk reaches to infinity. Event k of a unit
  * draws from block k * 2^20 of the stream (seed, noise, population, unit),
- * so the draws depend only on the unit's history, never on how often the
- * engine asks.
+ * so the draws depend only on the unit's history. The sampler is walked
+ * lazily, only as far as settle() and bound() need; it can stop between
+ * any two of its steps and resume with the same bits, so results never
+ * depend on how often the engine asks.
  *
  * State of a unit at its own time t0, with offsets s from t0:
  *     u(t0 + s) = u_b + (h + v) e^{-s/tau_m} + c_e eps_e(s) + c_i eps_i(s)
@@ -154,6 +156,7 @@ typedef struct sampler {
 	double E;         /* rescaled time left to the next candidate */
 	double k;         /* chunk index: chunk [k L, (k+1) L) holds pos */
 	double b, lam, U; /* segment [pos.., b), its rate and bound of u */
+	double len;       /* length of the last segment made */
 	int state;
 } sampler;
 
@@ -610,9 +613,10 @@ static double slack(const srm *S, const start *st)
 /*
  * The segment starting at pos: from a chunk start where every term's size
  * is below delta_u (or after 10^6 chunks) the rest of time, with the bound
- * of u there; else up to the chunk's end, halved (as a function of the
- * state alone, up to 60 times) while the dominating process expects more
- * than one candidate, or some candidates with an acceptance below e^-1.
+ * of u there; else up to the chunk's end (or twice the last segment's
+ * length, if shorter), halved (up to 60 times) while the dominating process
+ * expects more than one candidate, or some candidates with an acceptance
+ * below e^-1. All of it is a function of the state and the walk so far.
  */
 static void new_segment(const srm *S, const start *st, sampler *sm)
 {
@@ -628,7 +632,11 @@ static void new_segment(const srm *S, const start *st, sampler *sm)
 		sm->state = SM_SEG;
 		return;
 	}
+	/* After halvings, grow back by doubling rather than starting from
+	 * the chunk's end each time. */
 	sm->b = (sm->k + 1.0) * L;
+	if (sm->len > 0.0 && pos + 2.0 * sm->len < sm->b)
+		sm->b = pos + 2.0 * sm->len;
 	for (;;) {
 		double lo, len, half;
 		eval_at(S, sm->b, &tb);
@@ -643,6 +651,7 @@ static void new_segment(const srm *S, const start *st, sampler *sm)
 			break;
 		sm->b = half;
 	}
+	sm->len = sm->b - pos;
 	sm->state = SM_SEG;
 }
 
@@ -662,6 +671,7 @@ static double walk(const srm *S, const srmn *n, sampler *sm, const start *st,
 		sm->E = ms__rng_exp(&sm->r);
 		sm->pos = 0.0;
 		sm->k = 0.0;
+		sm->len = 0.0;
 		sm->state = SM_EDGE;
 	}
 	for (;;) {
@@ -694,7 +704,9 @@ static double walk(const srm *S, const srmn *n, sampler *sm, const start *st,
 		}
 		if (st->ts + sm->b >= lim)
 			return st->ts + sm->b;
-		sm->E -= sm->lam * (sm->b - sm->pos);
+		/* Never below 0: the next candidate must not fall before b,
+		 * which a pause may have reported as spike-free. */
+		sm->E = maxd(sm->E - sm->lam * (sm->b - sm->pos), 0.0);
 		sm->pos = sm->b;
 		if (sm->pos >= (sm->k + 1.0) * S->chunk)
 			sm->k += 1.0;
