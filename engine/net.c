@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/internal.h"
+#include "engine/units.h"
 
 static const ms__model *const models[] = {
     &ms__lif_delta_model, &ms__lif_exp_model,      &ms__izhikevich_model,
@@ -347,6 +348,7 @@ static int find_param(ms_net *net, int pop, const char *param, int *idx)
 int ms_pop_set_param(ms_net *net, int pop, const char *param, double value)
 {
 	const ms_param_info *pi;
+	char msg[256];
 	int rc, idx;
 
 	if ((rc = check_pop(net, pop, "ms_pop_set_param")))
@@ -359,17 +361,9 @@ int ms_pop_set_param(ms_net *net, int pop, const char *param, double value)
 		               "after the first run",
 		               param, net->pops[pop]->name);
 	pi = &net->pops[pop]->model->params[idx];
-	if (!(value >= pi->min && value <= pi->max) ||
-	    (pi->min_open && value == pi->min)) {
-		/* "20 ms", or a bare number for dimensionless values. */
-		const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
-		return ms__err(net, MS_EINVAL,
-		               "population %s: parameter %s = %g%s%s is out of "
-		               "range: expected %s %g%s%s and <= %g%s%s",
-		               net->pops[pop]->name, param, value, sp, u,
-		               pi->min_open ? ">" : ">=", pi->min, sp, u,
-		               pi->max, sp, u);
-	}
+	if (ms__param_check(pi, value, msg, sizeof(msg)))
+		return ms__err(net, MS_EINVAL, "population %s: parameter %s",
+		               net->pops[pop]->name, msg);
 	net->pops[pop]->param[idx] = value;
 	return MS_OK;
 }

@@ -269,3 +269,18 @@ char *ms__unit_format(double value, ms_dim dim, char *buf, size_t len)
 		snprintf(buf, len, "%g %s", value, ms_dim_unit(dim));
 	return buf;
 }
+
+int ms__param_check(const ms_param_info *pi, double v, char *err, size_t errlen)
+{
+	/* "20 ms", or a bare number for dimensionless values. */
+	const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
+
+	if (v >= pi->min && v <= pi->max && !(pi->min_open && v == pi->min))
+		return MS_OK;
+	snprintf(err, errlen,
+	         "%s = %g%s%s is out of range: expected %s %g%s%s and <= "
+	         "%g%s%s",
+	         pi->name, v, sp, u, pi->min_open ? ">" : ">=", pi->min, sp, u,
+	         pi->max, sp, u);
+	return MS_EINVAL;
+}

@@ -37,4 +37,11 @@ int ms__unit_parse(const char *text, ms_dim want, double *value, char *err,
  * "inf ms"; a plain number for MS_DIM_NONE. Returns buf. */
 char *ms__unit_format(double value, ms_dim dim, char *buf, size_t len);
 
+/* Check value against a parameter's range. Out of range: MS_EINVAL and,
+ * in err, "name = value unit is out of range: expected >= min unit and <=
+ * max unit" (">" when the minimum is open), for callers to prefix with
+ * their context. */
+int ms__param_check(const ms_param_info *pi, double value, char *err,
+                    size_t errlen);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/internal.h"
+#include "engine/units.h"
 #include "learning/plasticity.h"
 
 static const ms__rule *const rules[] = {
@@ -55,18 +56,11 @@ int ms__plast_set_param(ms__plast *pl, const char *name, double v, char *err,
 	const ms__rule *r = pl->rule;
 
 	for (size_t k = 0; k < r->n_params; k++) {
-		const ms_param_info *pi = &r->params[k];
-		const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
-		if (strcmp(pi->name, name) != 0)
+		char msg[256];
+		if (strcmp(r->params[k].name, name) != 0)
 			continue;
-		if (!(v >= pi->min && v <= pi->max) ||
-		    (pi->min_open && v == pi->min)) {
-			snprintf(err, errlen,
-			         "%s: %s = %g%s%s is out of range: expected %s "
-			         "%g%s%s and <= %g%s%s",
-			         r->name, name, v, sp, u,
-			         pi->min_open ? ">" : ">=", pi->min, sp, u,
-			         pi->max, sp, u);
+		if (ms__param_check(&r->params[k], v, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s: %s", r->name, msg);
 			return MS_EINVAL;
 		}
 		pl->param[k] = v;
@@ -335,68 +329,74 @@ int ms_proj_set_plasticity(ms_net *net, int proj, const char *rule)
 	return MS_OK;
 }
 
-static int need_pl(ms_net *net, ms__proj *j, const char *fn)
+/* The projection proj, which must exist, be unbuilt and have a rule. */
+static int plastic_proj(ms_net *net, int proj, const char *fn, ms__proj **out)
 {
 	char nm[160];
+	int rc;
 
-	if (j->pl)
+	if ((rc = proj_of(net, proj, fn, out)))
+		return rc;
+	if ((*out)->pl)
 		return MS_OK;
 	return ms__err(net, MS_ESTATE,
 	               "%s: projection %s has no plasticity rule yet "
 	               "(ms_proj_set_plasticity first)",
-	               fn, proj_name(net, j, nm, sizeof(nm)));
+	               fn, proj_name(net, *out, nm, sizeof(nm)));
+}
+
+/* Report rc from a setter of projection j with its message. */
+static int proj_fail(ms_net *net, const ms__proj *j, int rc, const char *msg)
+{
+	char nm[160];
+
+	return ms__err(net, rc, "projection %s: %s",
+	               proj_name(net, j, nm, sizeof(nm)), msg);
 }
 
 int ms_proj_set_plasticity_param(ms_net *net, int proj, const char *name,
                                  double value)
 {
-	const char *fn = "ms_proj_set_plasticity_param";
 	ms__proj *j = NULL;
-	char msg[512], nm[160];
+	char msg[512];
 	int rc;
 
-	if ((rc = proj_of(net, proj, fn, &j)) || (rc = need_pl(net, j, fn)))
+	if ((rc = plastic_proj(net, proj, "ms_proj_set_plasticity_param", &j)))
 		return rc;
-	if ((rc = ms__plast_set_param(j->pl, name ? name : "", value, msg,
-	                              sizeof(msg))))
-		return ms__err(net, rc, "projection %s: %s",
-		               proj_name(net, j, nm, sizeof(nm)), msg);
-	return MS_OK;
+	rc = ms__plast_set_param(j->pl, name ? name : "", value, msg,
+	                         sizeof(msg));
+	return rc ? proj_fail(net, j, rc, msg) : MS_OK;
 }
 
 int ms_proj_set_plasticity_option(ms_net *net, int proj, const char *name,
                                   const char *value)
 {
-	const char *fn = "ms_proj_set_plasticity_option";
 	ms__proj *j = NULL;
-	char msg[512], nm[160];
+	char msg[512];
 	int rc;
 
-	if ((rc = proj_of(net, proj, fn, &j)) || (rc = need_pl(net, j, fn)))
+	if ((rc = plastic_proj(net, proj, "ms_proj_set_plasticity_option", &j)))
 		return rc;
-	if ((rc = ms__plast_set_option(j->pl, name ? name : "", value, msg,
-	                               sizeof(msg))))
-		return ms__err(net, rc, "projection %s: %s",
-		               proj_name(net, j, nm, sizeof(nm)), msg);
-	return MS_OK;
+	rc = ms__plast_set_option(j->pl, name ? name : "", value, msg,
+	                          sizeof(msg));
+	return rc ? proj_fail(net, j, rc, msg) : MS_OK;
 }
 
 int ms_proj_set_device(ms_net *net, int proj, const char *model)
 {
-	const char *fn = "ms_proj_set_device";
 	const ms__device_model *m = ms__device_lookup(model);
 	ms__proj *j = NULL;
-	char nm[160];
+	char msg[512];
 	int rc;
 
-	if ((rc = proj_of(net, proj, fn, &j)) || (rc = need_pl(net, j, fn)))
+	if ((rc = plastic_proj(net, proj, "ms_proj_set_device", &j)))
 		return rc;
-	if (!m)
-		return ms__err(net, MS_ENOENT,
-		               "projection %s: unknown device model \"%s\" "
-		               "(device models: %s)",
-		               proj_name(net, j, nm, sizeof(nm)),
-		               model ? model : "(null)", ms__device_names());
+	if (!m) {
+		snprintf(msg, sizeof(msg),
+		         "unknown device model \"%s\" (device models: %s)",
+		         model ? model : "(null)", ms__device_names());
+		return proj_fail(net, j, MS_ENOENT, msg);
+	}
 	ms__device_cfg_set_model(&j->pl->dcfg, m);
 	return MS_OK;
 }
@@ -404,35 +404,29 @@ int ms_proj_set_device(ms_net *net, int proj, const char *model)
 int ms_proj_set_device_param(ms_net *net, int proj, const char *name,
                              double value)
 {
-	const char *fn = "ms_proj_set_device_param";
 	ms__proj *j = NULL;
-	char msg[512], nm[160];
+	char msg[512];
 	int rc;
 
-	if ((rc = proj_of(net, proj, fn, &j)) || (rc = need_pl(net, j, fn)))
+	if ((rc = plastic_proj(net, proj, "ms_proj_set_device_param", &j)))
 		return rc;
-	if ((rc = ms__device_set_param(&j->pl->dcfg, name ? name : "", value,
-	                               msg, sizeof(msg))))
-		return ms__err(net, rc, "projection %s: %s",
-		               proj_name(net, j, nm, sizeof(nm)), msg);
-	return MS_OK;
+	rc = ms__device_set_param(&j->pl->dcfg, name ? name : "", value, msg,
+	                          sizeof(msg));
+	return rc ? proj_fail(net, j, rc, msg) : MS_OK;
 }
 
 int ms_proj_set_device_option(ms_net *net, int proj, const char *name,
                               const char *value)
 {
-	const char *fn = "ms_proj_set_device_option";
 	ms__proj *j = NULL;
-	char msg[512], nm[160];
+	char msg[512];
 	int rc;
 
-	if ((rc = proj_of(net, proj, fn, &j)) || (rc = need_pl(net, j, fn)))
+	if ((rc = plastic_proj(net, proj, "ms_proj_set_device_option", &j)))
 		return rc;
-	if ((rc = ms__device_set_option(&j->pl->dcfg, name ? name : "",
-	                                value ? value : "", msg, sizeof(msg))))
-		return ms__err(net, rc, "projection %s: %s",
-		               proj_name(net, j, nm, sizeof(nm)), msg);
-	return MS_OK;
+	rc = ms__device_set_option(&j->pl->dcfg, name ? name : "",
+	                           value ? value : "", msg, sizeof(msg));
+	return rc ? proj_fail(net, j, rc, msg) : MS_OK;
 }
 
 int ms_proj_get_state(ms_net *net, int proj, double *w, double *G_nS)

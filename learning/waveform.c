@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/units.h"
 #include "learning/waveform.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -103,15 +104,11 @@ static double *field(ms__waveform *w, const char *name)
 static int check_param(const ms_param_info *pi, double v, char *err,
                        size_t errlen)
 {
-	const char *u = ms_dim_unit(pi->dim), *sp = *u ? " " : "";
+	char msg[256];
 
-	if ((v >= pi->min && v <= pi->max) && !(pi->min_open && v == pi->min))
+	if (!ms__param_check(pi, v, msg, sizeof(msg)))
 		return MS_OK;
-	snprintf(err, errlen,
-	         "%s = %g%s%s is out of range: expected %s %g%s%s and <= "
-	         "%g%s%s (%s)",
-	         pi->name, v, sp, u, pi->min_open ? ">" : ">=", pi->min, sp, u,
-	         pi->max, sp, u, pi->doc);
+	snprintf(err, errlen, "%s (%s)", msg, pi->doc);
 	return MS_EINVAL;
 }
 
