@@ -235,6 +235,25 @@ static void clear_progress(const struct progress *p)
 		fprintf(stderr, "\r%*s\r", p->shown, "");
 }
 
+/* Run to t_stop with a progress line on a terminal. A signal that came
+ * during the build stops the run at its start. */
+static int run_with_progress(ms_net *net, double t_stop)
+{
+	struct progress prog = {0};
+	int rc;
+
+	if (isatty(STDERR_FILENO)) {
+		prog.net = net;
+		prog.start_s = now_s();
+		ms_net_set_progress(net, on_progress, &prog, 0.25);
+	}
+	if (g_signal)
+		ms_net_request_stop(net);
+	rc = ms_net_run(net, t_stop);
+	clear_progress(&prog);
+	return rc;
+}
+
 static void print_summary(ms_net *net, const char *cfg_path,
                           const char *out_path, double t_stop_ms, int sig)
 {
@@ -350,7 +369,6 @@ static int run_args(const struct verb *v, int argc, char **argv,
 static int verb_run(int argc, char **argv)
 {
 	ms_config_overrides ov = {0};
-	struct progress prog = {0};
 	ms_config *cfg = NULL;
 	ms_net *net = NULL;
 	const char *cfg_path, *out_path;
@@ -380,16 +398,7 @@ static int verb_run(int argc, char **argv)
 	set_signal_net(net);
 	t_stop = ms_config_duration_ms(cfg, &ov);
 	out_path = ms_config_output_path(cfg, &ov);
-	if (isatty(STDERR_FILENO)) {
-		prog.net = net;
-		prog.start_s = now_s();
-		ms_net_set_progress(net, on_progress, &prog, 0.25);
-	}
-	/* A signal that came during the build stops the run at its start. */
-	if (g_signal)
-		ms_net_request_stop(net);
-	rc = ms_net_run(net, t_stop);
-	clear_progress(&prog);
+	rc = run_with_progress(net, t_stop);
 	if ((rc == MS_EINVAL || rc == MS_ECONFIG) && ms_net_time(net) == 0.0) {
 		/* Models check conditions between parameters (V_reset below
 		 * V_th) when the run starts: that is still a config error, and
@@ -574,18 +583,9 @@ static void print_curve_summary(const char *cfg_path, const char *out_path,
 /* Run the protocol of a built network to its end; an exit status. */
 static int run_protocol(ms_net *net, const char *cfg_path, double t_end)
 {
-	struct progress prog = {0};
 	int rc, sig;
 
-	if (isatty(STDERR_FILENO)) {
-		prog.net = net;
-		prog.start_s = now_s();
-		ms_net_set_progress(net, on_progress, &prog, 0.25);
-	}
-	if (g_signal)
-		ms_net_request_stop(net);
-	rc = ms_net_run(net, t_end);
-	clear_progress(&prog);
+	rc = run_with_progress(net, t_end);
 	sig = g_signal;
 	if (rc == MS_EINTR) {
 		fprintf(stderr,
