@@ -49,6 +49,24 @@ static const char *const pairing_values[] = {"all", "nearest", NULL};
 static const char *const wdep_values[] = {"additive", "multiplicative", "gutig",
                                           NULL};
 
+/*
+ * Trace arrays of a rule, zero at the start, in one block: n_syn arrays
+ * of one value per synapse (ptr[0 .. n_syn-1]) then n_post arrays of one
+ * value per post unit. Returns the block (free it to free them all).
+ */
+static double *trace_arrays(const ms__plast *pl, int n_syn, int n_post,
+                            double **ptr[])
+{
+	size_t ns = pl->proj->n ? pl->proj->n : 1, np = pl->n_post;
+	double *b = calloc(n_syn * ns + n_post * np, sizeof(double)), *q = b;
+
+	for (int k = 0; b && k < n_syn + n_post; k++) {
+		*ptr[k] = q;
+		q += k < n_syn ? ns : np;
+	}
+	return b;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Pair STDP                                                                */
 
@@ -74,6 +92,7 @@ static const char *const *const pair_opt_values[] = {pairing_values,
                                                      wdep_values};
 
 typedef struct pair_state {
+	double *block;  /* the arrays below */
 	double *x, *tx; /* per synapse: pre trace and the time it refers to */
 	double *y, *ty; /* per post unit */
 	double mu;
@@ -82,23 +101,16 @@ typedef struct pair_state {
 static int pair_build(ms__plast *pl, char *err, size_t errlen)
 {
 	pair_state *S = calloc(1, sizeof(*S));
-	uint64_t n = pl->proj->n ? pl->proj->n : 1;
 
 	(void)err;
 	(void)errlen;
 	if (!S)
 		return MS_ENOMEM;
 	pl->state = S;
-	S->x = calloc(n, sizeof(double));
-	S->tx = malloc(n * sizeof(double));
-	S->y = calloc(pl->n_post, sizeof(double));
-	S->ty = malloc(pl->n_post * sizeof(double));
-	if (!S->x || !S->tx || !S->y || !S->ty)
+	S->block =
+	    trace_arrays(pl, 2, 2, (double **[]){&S->x, &S->tx, &S->y, &S->ty});
+	if (!S->block)
 		return MS_ENOMEM;
-	for (uint64_t s = 0; s < n; s++)
-		S->tx[s] = 0.0;
-	for (uint32_t i = 0; i < pl->n_post; i++)
-		S->ty[i] = 0.0;
 	S->mu = pl->opt[O_WDEP] == 0   ? 0.0
 	        : pl->opt[O_WDEP] == 1 ? 1.0
 	                               : pl->param[P_MU];
@@ -109,12 +121,8 @@ static void pair_destroy(ms__plast *pl)
 {
 	pair_state *S = pl->state;
 
-	if (!S)
-		return;
-	free(S->x);
-	free(S->tx);
-	free(S->y);
-	free(S->ty);
+	if (S)
+		free(S->block);
 	free(S);
 	pl->state = NULL;
 }
@@ -224,6 +232,7 @@ static const char *const triplet_opt_names[] = {"pairing"};
 static const char *const *const triplet_opt_values[] = {triplet_pairing};
 
 typedef struct triplet_state {
+	double *block;        /* the arrays below */
 	double *r1, *r2, *tr; /* per synapse */
 	double *o1, *o2, *to; /* per post unit */
 } triplet_state;
@@ -231,36 +240,24 @@ typedef struct triplet_state {
 static int triplet_build(ms__plast *pl, char *err, size_t errlen)
 {
 	triplet_state *S = calloc(1, sizeof(*S));
-	uint64_t n = pl->proj->n ? pl->proj->n : 1;
 
 	(void)err;
 	(void)errlen;
 	if (!S)
 		return MS_ENOMEM;
 	pl->state = S;
-	S->r1 = calloc(n, sizeof(double));
-	S->r2 = calloc(n, sizeof(double));
-	S->tr = calloc(n, sizeof(double));
-	S->o1 = calloc(pl->n_post, sizeof(double));
-	S->o2 = calloc(pl->n_post, sizeof(double));
-	S->to = calloc(pl->n_post, sizeof(double));
-	if (!S->r1 || !S->r2 || !S->tr || !S->o1 || !S->o2 || !S->to)
-		return MS_ENOMEM;
-	return MS_OK;
+	S->block = trace_arrays(
+	    pl, 3, 3,
+	    (double **[]){&S->r1, &S->r2, &S->tr, &S->o1, &S->o2, &S->to});
+	return S->block ? MS_OK : MS_ENOMEM;
 }
 
 static void triplet_destroy(ms__plast *pl)
 {
 	triplet_state *S = pl->state;
 
-	if (!S)
-		return;
-	free(S->r1);
-	free(S->r2);
-	free(S->tr);
-	free(S->o1);
-	free(S->o2);
-	free(S->to);
+	if (S)
+		free(S->block);
 	free(S);
 	pl->state = NULL;
 }
