@@ -1201,6 +1201,12 @@ int ms_net_run(ms_net *net, double t_stop)
 		               t_stop, net->t_now);
 	if ((rc = ms_net_build(net)))
 		return rc;
+	if (t_stop >= ms__queue_win_start(&net->q, MS__WIN_MAX - 1))
+		return ms__err(net, MS_EINVAL,
+		               "run until %g ms: expected a time below %g ms "
+		               "(the scheduler's horizon)",
+		               t_stop,
+		               ms__queue_win_start(&net->q, MS__WIN_MAX - 1));
 
 	while (net->t_now < t_stop) {
 		int64_t w;

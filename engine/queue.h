@@ -57,11 +57,24 @@ static inline double ms__queue_win_start(const ms__queue *q, int64_t w)
 	return (double)w * q->D;
 }
 
+/* The last window: times at or after MS__WIN_MAX * D (beyond 10^14 ms for
+ * any window width the engine uses) all fall into it. ms_net_run refuses to
+ * run that far, so whatever is queued there never happens, but a model or
+ * input may still name such a time (a bound far in the future) without the
+ * window index overflowing. 2^52: every w * D below it is an exact product
+ * of an integer-valued double. */
+#define MS__WIN_MAX ((int64_t)1 << 52)
+
 /* Window index of time t >= 0: w with w*D <= t < (w+1)*D, exact for the
- * doubles w*D (the division may round across a boundary; correct it). */
+ * doubles w*D (the division may round across a boundary; correct it);
+ * MS__WIN_MAX for any later time. */
 static inline int64_t ms__queue_win(const ms__queue *q, double t)
 {
-	int64_t w = (int64_t)(t * q->inv_D);
+	int64_t w;
+
+	if (!(t < (double)MS__WIN_MAX * q->D))
+		return MS__WIN_MAX;
+	w = (int64_t)(t * q->inv_D);
 
 	while (w > 0 && t < ms__queue_win_start(q, w))
 		w--;

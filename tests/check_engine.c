@@ -587,6 +587,33 @@ START_TEST(spike_source_replays_times)
 }
 END_TEST
 
+/* A time far beyond any run (here 1e65 ms, also what a model's bound may
+ * name) lands in the scheduler's last window instead of overflowing the
+ * window index: the run ends and the spike never happens. A run that far
+ * is refused with an error. */
+START_TEST(far_future_times_are_safe)
+{
+	trace tr = {0};
+	ms_net *net;
+	int p;
+	uint32_t id = 0;
+	double t[] = {1e65, 1e300};
+
+	ms_net_create(NULL, &net);
+	ms_net_add_population(net, "s", "spike_source", 1, &p);
+	ck_assert_int_eq(ms_spike_source_add(net, p, &id, t, 1), MS_OK);
+	ms_net_set_spike_callback(net, record, &tr);
+	ck_assert_int_eq(ms_net_run(net, 10.0), MS_OK);
+	ck_assert_uint_eq(tr.n, 0);
+	ck_assert_int_eq(ms_net_run(net, t[1]), MS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(ms_net_errmsg(net), "horizon"));
+	ck_assert_int_eq(ms_net_run(net, 20.0), MS_OK);
+	ck_assert_uint_eq(tr.n, 0);
+	ms_net_destroy(net);
+	trace_free(&tr);
+}
+END_TEST
+
 START_TEST(api_rejects_bad_input)
 {
 	int a, b, g;
@@ -646,6 +673,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, poisson_rate_profile_counts);
 	tcase_add_test(tc, step_current_closed_form);
 	tcase_add_test(tc, spike_source_replays_times);
+	tcase_add_test(tc, far_future_times_are_safe);
 	tcase_add_test(tc, api_rejects_bad_input);
 	suite_add_tcase(s, tc);
 	return s;
