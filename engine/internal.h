@@ -154,7 +154,8 @@ typedef struct ms__current {
 } ms__current;
 
 typedef struct ms__report {
-	int pop, var;
+	int pop, var; /* var: index in the model's list, or 0 (w) / 1 (G) */
+	int proj;     /* >= 0: a report of this projection's synapses */
 	uint32_t *ids;
 	size_t n_ids;
 	double dt, t0;

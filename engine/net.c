@@ -608,10 +608,12 @@ int ms_net_record_state(ms_net *net, int pop, const char *var,
 	if ((rc = check_ids(net, p, ids, n_ids)))
 		return rc;
 	for (size_t k = 0; k < net->n_rep; k++)
-		if (net->rep[k].pop == pop && net->rep[k].var == r.var)
+		if (net->rep[k].proj < 0 && net->rep[k].pop == pop &&
+		    net->rep[k].var == r.var)
 			return ms__err(net, MS_EINVAL,
 			               "%s.%s is recorded twice", p->name, var);
 	r.pop = pop;
+	r.proj = -1;
 	r.dt = dt_ms;
 	r.n_ids = ids ? n_ids : p->n;
 	r.ids = malloc((r.n_ids ? r.n_ids : 1) * sizeof(uint32_t));
@@ -627,6 +629,65 @@ int ms_net_record_state(ms_net *net, int pop, const char *var,
 	}
 	for (size_t k = 0; k < r.n_ids; k++)
 		r.ids[k] = ids ? ids[k] : (uint32_t)k;
+	net->rep = nr;
+	net->rep[net->n_rep++] = r;
+	return MS_OK;
+}
+
+/* Names of the variables of a synapse report, by ms__report.var. */
+static const char *const syn_vars[] = {"w", "G"};
+
+int ms_net_record_synapses(ms_net *net, int proj, const char *var, double dt_ms)
+{
+	ms__report r = {0}, *nr;
+	const ms__proj *j;
+
+	if (!net)
+		return MS_EINVAL;
+	if (proj < 0 || (size_t)proj >= net->n_projs)
+		return ms__err(net, MS_EINVAL,
+		               "ms_net_record_synapses: no projection %d",
+		               proj);
+	j = net->projs[proj];
+	if (net->built)
+		return ms__err(net, MS_ESTATE,
+		               "recording must be set up before the first run");
+	if (!j->pl)
+		return ms__err(
+		    net, MS_EINVAL,
+		    "projection %s -> %s is not plastic: its weights "
+		    "do not change, nothing to record",
+		    net->pops[j->pre]->name, net->pops[j->post]->name);
+	r.var = -1;
+	for (int k = 0; k < 2; k++)
+		if (var && !strcmp(var, syn_vars[k]))
+			r.var = k;
+	if (r.var < 0)
+		return ms__err(net, MS_ENOENT,
+		               "synapses have no variable \"%s\"; expected w "
+		               "(device state) or G (conductance)",
+		               var ? var : "(null)");
+	if (!(dt_ms > 0) || !isfinite(dt_ms))
+		return ms__err(
+		    net, MS_EINVAL,
+		    "sampling interval of the synapses %s -> %s must "
+		    "be > 0 ms, got %g",
+		    net->pops[j->pre]->name, net->pops[j->post]->name, dt_ms);
+	for (size_t k = 0; k < net->n_rep; k++)
+		if (net->rep[k].proj == proj && net->rep[k].var == r.var)
+			return ms__err(
+			    net, MS_EINVAL,
+			    "%s of the synapses %s -> %s is recorded "
+			    "twice",
+			    var, net->pops[j->pre]->name,
+			    net->pops[j->post]->name);
+	r.pop = j->post;
+	r.proj = proj;
+	r.dt = dt_ms;
+	r.handle = -1;
+	nr = realloc(net->rep, (net->n_rep + 1) * sizeof(*nr));
+	if (!nr)
+		return ms__err(net, MS_ENOMEM, "out of memory");
 	net->rep = nr;
 	net->rep[net->n_rep++] = r;
 	return MS_OK;
@@ -828,6 +889,56 @@ static int build_pop(ms_net *net, ms__pop *p)
 	return MS_OK;
 }
 
+/* The HDF5 name of projection k: "<pre>__<post>", with "__<m>" appended
+ * when m > 0 earlier projections join the same populations (the SONATA
+ * naming of edge populations). */
+static void proj_h5_name(const ms_net *net, int k, char *buf, size_t len)
+{
+	const ms__proj *j = net->projs[k];
+	int m = 0;
+
+	for (int q = 0; q < k; q++)
+		m += net->projs[q]->pre == j->pre &&
+		     net->projs[q]->post == j->post;
+	if (m)
+		snprintf(buf, len, "%s__%s__%d", net->pops[j->pre]->name,
+		         net->pops[j->post]->name, m);
+	else
+		snprintf(buf, len, "%s__%s", net->pops[j->pre]->name,
+		         net->pops[j->post]->name);
+}
+
+static int build_syn_report(ms_net *net, ms__report *r)
+{
+	const ms__proj *j = net->projs[r->proj];
+	char name[2 * MS__NAME_MAX + 16];
+	uint64_t *src, *trg;
+	int rc;
+
+	r->n_ids = j->n;
+	r->frame = malloc((j->n ? j->n : 1) * sizeof(float));
+	src = malloc((j->n ? j->n : 1) * sizeof(uint64_t));
+	trg = malloc((j->n ? j->n : 1) * sizeof(uint64_t));
+	if (!r->frame || !src || !trg) {
+		free(src);
+		free(trg);
+		return ms__err(net, MS_ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < net->pops[j->pre]->n; i++)
+		for (uint64_t s = j->row[i]; s < j->row[i + 1]; s++) {
+			src[s] = i;
+			trg[s] = j->target[s];
+		}
+	proj_h5_name(net, r->proj, name, sizeof(name));
+	r->t0 = net->t_now;
+	rc = ms__rec_add_syn_report(net->rec, name, syn_vars[r->var],
+	                            r->var ? "nS" : "", src, trg, j->n, r->t0,
+	                            r->dt, &r->handle);
+	free(src);
+	free(trg);
+	return rc ? ms__err(net, rc, "%s", ms__rec_error(net->rec)) : MS_OK;
+}
+
 static int build_recording(ms_net *net)
 {
 	int rc;
@@ -846,8 +957,16 @@ static int build_recording(ms_net *net)
 	for (size_t k = 0; k < net->n_rep; k++) {
 		ms__report *r = &net->rep[k];
 		ms__pop *p = net->pops[r->pop];
-		const ms_var_info *vi = &p->model->vars[r->var];
-		uint64_t *ids = malloc(r->n_ids * sizeof(uint64_t));
+		const ms_var_info *vi;
+		uint64_t *ids;
+
+		if (r->proj >= 0) {
+			if ((rc = build_syn_report(net, r)))
+				return rc;
+			continue;
+		}
+		vi = &p->model->vars[r->var];
+		ids = malloc(r->n_ids * sizeof(uint64_t));
 		if (!ids)
 			return ms__err(net, MS_ENOMEM, "out of memory");
 		for (size_t m = 0; m < r->n_ids; m++)
@@ -1013,11 +1132,38 @@ static double report_next_time(const ms__report *r)
 	return r->t0 + (double)r->k * r->dt;
 }
 
+/* A frame of a synapse report: the targets are settled first, so that
+ * their spikes before t have reached the rule; the devices are then read
+ * at t. */
+static void sample_synapses(ms_net *net, ms__report *r, double t)
+{
+	const ms__proj *j = net->projs[r->proj];
+	const ms__plast *pl = j->pl;
+	ms__pop *post = net->pops[j->post];
+
+	for (uint32_t i = 0; i < post->n; i++)
+		post->model->settle(post, i, t);
+	for (uint64_t s = 0; s < j->n; s++) {
+		double w = ms__device_state_at(&pl->dev, s, pl->w[s], t);
+		r->frame[s] = (float)(r->var ? ms__device_G(&pl->dev, w) : w);
+	}
+}
+
 static int sample(ms_net *net, ms__report *r, double t)
 {
 	ms__pop *p = net->pops[r->pop];
 	int rc;
 
+	if (r->proj >= 0) {
+		r->k++;
+		if (!net->rec) /* no output file: nothing to sample into */
+			return MS_OK;
+		sample_synapses(net, r, t);
+		if (net->rec &&
+		    (rc = ms__rec_frame(net->rec, r->handle, r->frame)))
+			return ms__err(net, rc, "%s", ms__rec_error(net->rec));
+		return MS_OK;
+	}
 	for (size_t k = 0; k < r->n_ids; k++) {
 		uint32_t i = r->ids[k];
 		p->model->settle(p, i, t);

@@ -70,6 +70,7 @@ struct stream {
 	char pop[REC_NAME_MAX + 1];
 	char var[REC_NAME_MAX + 1];
 	char units[REC_NAME_MAX + 1];
+	int syn;            /* report of synapses (/memspike/synapses/...) */
 	uint64_t n_nodes;   /* spikes: population size, bound of node ids */
 	size_t n;           /* report: values per frame */
 	double t_start, dt; /* report: sample times t_start + k * dt */
@@ -92,7 +93,8 @@ struct job {
 	struct stream *st; /* data and add jobs */
 	void *data;        /* data jobs: buffer of block_bytes */
 	size_t count;      /* data jobs: spikes or frames in data */
-	const void *arg;   /* add_report: node ids; meta: ms__rec_meta */
+	const void *arg;   /* add_report: node (or source) ids; meta */
+	const void *arg2;  /* add_report of synapses: target ids */
 	int first;         /* add_report: first variable of its population */
 	int done, rc;      /* synchronous jobs */
 };
@@ -399,7 +401,7 @@ static int new_stream(ms__rec *r, enum stream_kind kind, const char *pop,
 		            r->path, pop);
 	for (i = 0; i < r->n_streams; i++) {
 		st = r->streams[i];
-		if (st->kind == kind && !strcmp(st->pop, pop) &&
+		if (st->kind == kind && !st->syn && !strcmp(st->pop, pop) &&
 		    (kind == STREAM_SPIKES || !strcmp(st->var, var)))
 			return fail(r, MS_EINVAL,
 			            "%s: %s%s%s of population '%s' already "
@@ -474,9 +476,11 @@ int ms__rec_add_spikes(ms__rec *r, const char *pop_name, uint64_t n_nodes,
 	return add_stream(r, &job, handle);
 }
 
-int ms__rec_add_report(ms__rec *r, const char *pop_name, const char *var,
-                       const char *units, const uint64_t *node_ids, size_t n,
-                       double t_start_ms, double dt_ms, int *handle)
+/* A report of units (trg_ids NULL) or of synapses (both id lists). */
+static int add_report(ms__rec *r, const char *pop_name, const char *var,
+                      const char *units, const uint64_t *node_ids,
+                      const uint64_t *trg_ids, size_t n, double t_start_ms,
+                      double dt_ms, int *handle)
 {
 	struct job job = {.kind = JOB_ADD_REPORT};
 	struct stream *st;
@@ -508,9 +512,21 @@ int ms__rec_add_report(ms__rec *r, const char *pop_name, const char *var,
 	rc = io_error(r);
 	if (rc < 0)
 		return rc;
+	if (trg_ids) {
+		for (i = 0; i < r->n_streams; i++)
+			if (r->streams[i]->syn &&
+			    !strcmp(r->streams[i]->pop, pop_name) &&
+			    !strcmp(r->streams[i]->var, var))
+				return fail(
+				    r, MS_EINVAL,
+				    "%s: variable '%s' of synapses '%s' "
+				    "already recorded",
+				    r->path, var, pop_name);
+	}
 	rc = new_stream(r, STREAM_REPORT, pop_name, var, &st);
 	if (rc < 0)
 		return rc;
+	st->syn = trg_ids != NULL;
 	snprintf(st->units, sizeof(st->units), "%s", units);
 	st->n = n;
 	st->t_start = t_start_ms;
@@ -522,12 +538,35 @@ int ms__rec_add_report(ms__rec *r, const char *pop_name, const char *var,
 	st->chunk[1] = n < REC_REPORT_CHUNK ? n : REC_REPORT_CHUNK;
 	job.st = st;
 	job.arg = node_ids;
-	job.first = 1;
+	job.arg2 = trg_ids;
+	job.first = !st->syn;
 	for (i = 0; i < r->n_streams; i++)
 		if (r->streams[i]->kind == STREAM_REPORT &&
+		    !r->streams[i]->syn &&
 		    !strcmp(r->streams[i]->pop, pop_name))
 			job.first = 0;
 	return add_stream(r, &job, handle);
+}
+
+int ms__rec_add_report(ms__rec *r, const char *pop_name, const char *var,
+                       const char *units, const uint64_t *node_ids, size_t n,
+                       double t_start_ms, double dt_ms, int *handle)
+{
+	return add_report(r, pop_name, var, units, node_ids, NULL, n,
+	                  t_start_ms, dt_ms, handle);
+}
+
+int ms__rec_add_syn_report(ms__rec *r, const char *proj_name, const char *var,
+                           const char *units, const uint64_t *src_ids,
+                           const uint64_t *trg_ids, size_t n, double t_start_ms,
+                           double dt_ms, int *handle)
+{
+	if (r && !trg_ids)
+		return fail(r, MS_EINVAL,
+		            "%s: synapses '%s': expected target ids", r->path,
+		            proj_name ? proj_name : "(null)");
+	return add_report(r, proj_name, var, units, src_ids, trg_ids, n,
+	                  t_start_ms, dt_ms, handle);
 }
 
 static struct stream *stream_of(ms__rec *r, int handle, enum stream_kind kind)
@@ -1074,6 +1113,61 @@ fail_mapping:
 	return rc;
 }
 
+/* /memspike/synapses/<proj>/<var>: data as in a report, mapping with the
+ * source and target unit of each column and the sampling times. */
+static int w_add_syn_report(ms__rec *r, struct stream *st, const uint64_t *src,
+                            const uint64_t *trg)
+{
+	char path[2 * REC_NAME_MAX + 32];
+	double time[3] = {st->t_start, st->t_start, st->dt};
+	uint64_t *ids;
+	hid_t g, m = H5I_INVALID_HID;
+	int rc = -1;
+
+	if (w_reserve(r, 2 * (16 * (uint64_t)st->n + 8) + 64 * 1024) < 0)
+		return atomic_load(&r->io_code);
+	snprintf(path, sizeof(path), "/memspike/synapses/%s/%s", st->pop,
+	         st->var);
+	ids = malloc(st->n * sizeof(*ids));
+	g = ids ? w_group(r, path) : H5I_INVALID_HID;
+	if (g < 0)
+		goto fail_group;
+	if (w_attr_str(r, g, "variable", st->var) < 0)
+		goto fail;
+	st->d_a = w_growing(g, "data", H5T_IEEE_F32LE, 2, st->n, st->chunk);
+	if (st->d_a < 0 || w_attr_str(r, st->d_a, "units", st->units) < 0)
+		goto fail;
+	m = H5Gcreate2(g, "mapping", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (m < 0)
+		goto fail;
+	for (size_t i = 0; i < st->n; i++)
+		ids[i] = i;
+	if (w_fixed(m, "src_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, st->n, src,
+	            NULL) < 0 ||
+	    w_fixed(m, "trg_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, st->n, trg,
+	            NULL) < 0 ||
+	    w_fixed(m, "edge_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, st->n, ids,
+	            NULL) < 0 ||
+	    w_fixed(m, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, time,
+	            &st->d_b) < 0 ||
+	    w_attr_str(r, st->d_b, "units", "ms") < 0)
+		goto fail;
+	rc = 0;
+fail:
+	if (m >= 0)
+		w_release(H5Gclose, m);
+	w_release(H5Gclose, g);
+	if (rc == 0) {
+		free(ids);
+		return 0;
+	}
+fail_group:
+	free(ids);
+	rc = w_fail_h5(r, "cannot set up synapse report", path);
+	w_drop(st);
+	return rc;
+}
+
 /* The first variable of a population goes to /report/<pop>, and its group
  * is also linked as /memspike/report/<pop>/<var>; later variables only get
  * the latter, as groups of the same structure. */
@@ -1403,6 +1497,9 @@ static int w_run(ms__rec *r, struct job *job)
 	case JOB_ADD_SPIKES:
 		return w_add_spikes(r, job->st);
 	case JOB_ADD_REPORT:
+		if (job->st->syn)
+			return w_add_syn_report(r, job->st, job->arg,
+			                        job->arg2);
 		return w_add_report(r, job->st, job->arg, job->first);
 	case JOB_META:
 		return w_meta(r, job->arg);

@@ -40,6 +40,15 @@ int ms__rec_add_report(ms__rec *r, const char *pop_name, const char *var,
                        const char *units, const uint64_t *node_ids, size_t n,
                        double t_start_ms, double dt_ms, int *handle);
 
+/* Declare a report of one variable of n synapses of a projection, columns
+ * in the order given by src_ids / trg_ids (source and target unit of each
+ * synapse), sampled at t_start_ms + k * dt_ms, into
+ * /memspike/synapses/<proj_name>/<var> (docs/formats.md). Frames are
+ * appended with ms__rec_frame. */
+int ms__rec_add_syn_report(ms__rec *r, const char *proj_name, const char *var,
+                           const char *units, const uint64_t *src_ids,
+                           const uint64_t *trg_ids, size_t n, double t_start_ms,
+                           double dt_ms, int *handle);
 /* Append spikes (times in ms, node ids local to the population). Times must
  * be finite and non-decreasing across calls, ids below n_nodes; otherwise
  * MS_EINVAL and nothing of the call is appended. Copies the data: usually a

@@ -6,6 +6,7 @@
  * populations, determinism.
  */
 #include <check.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,6 +512,125 @@ START_TEST(learning_is_reproducible)
 }
 END_TEST
 
+/* Read a 2-D float32 dataset (rows x cols) or a 1-D uint64/float64 one. */
+static void *read_h5(hid_t f, const char *path, hid_t mtype, size_t elem,
+                     hsize_t *dims)
+{
+	hid_t d = H5Dopen2(f, path, H5P_DEFAULT), sp;
+	hsize_t n = 1;
+	void *buf;
+	int rank;
+
+	ck_assert_msg(d >= 0, "missing %s", path);
+	sp = H5Dget_space(d);
+	rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+	for (int k = 0; k < rank; k++)
+		n *= dims[k];
+	buf = malloc(n * elem + 1);
+	ck_assert_int_ge(H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+	                 0);
+	H5Sclose(sp);
+	H5Dclose(d);
+	return buf;
+}
+
+/* Synapse reports: frame k holds the device states at t = 10 k ms. The
+ * network is run in 10 ms pieces and ms_proj_get_state at each piece's end
+ * gives the expected frame (Poisson inputs never arrive exactly on the
+ * piece boundaries, so nothing happens at the sample time itself). The
+ * file must match to the float32 rounding of the same doubles, exactly. */
+START_TEST(synapse_report_matches_states)
+{
+	const char *path = "check_plasticity_syn.h5";
+	ms_net_opts o = {3};
+	ms_conn_spec c = {.rule = MS_CONN_ALL_TO_ALL};
+	ms_syn_spec sy = {.weight = 3.0, .delay_ms = 1.5};
+	double t[1] = {0.0}, r[1] = {40.0};
+	enum { PIECES = 12, NSYN = 40 * 4 };
+	static double w[PIECES][NSYN], G[PIECES][NSYN];
+	uint32_t pre[NSYN], post[NSYN];
+	hsize_t dims[2];
+	int in, out, proj, moved = 0;
+	ms_net *net;
+
+	ck_assert_int_eq(ms_net_create(&o, &net), MS_OK);
+	ck_assert_int_eq(ms_net_add_population(net, "in", "poisson", 40, &in),
+	                 MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "out", "lif_delta", 4, &out), MS_OK);
+	ck_assert_int_eq(ms_poisson_set_rate_profile(net, in, t, r, 1), MS_OK);
+	ck_assert_int_eq(ms_net_connect(net, in, out, &c, &sy, &proj), MS_OK);
+	/* Bad requests first: a static projection, an unknown variable. */
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "w", 10.0),
+	                 MS_EINVAL);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, "stdp_pair"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device(net, proj, "sinh"), MS_OK);
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "V_m", 10.0),
+	                 MS_ENOENT);
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "w", 0.0),
+	                 MS_EINVAL);
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "w", 10.0), MS_OK);
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "w", 10.0),
+	                 MS_EINVAL);
+	ck_assert_int_eq(ms_net_record_synapses(net, proj, "G", 10.0), MS_OK);
+	ck_assert_int_eq(ms_net_open_output(net, path, NULL), MS_OK);
+	for (int k = 0; k < PIECES; k++) {
+		ck_assert_int_eq(ms_net_run(net, 10.0 * k), MS_OK);
+		ck_assert_int_eq(ms_proj_get_state(net, proj, w[k], G[k]),
+		                 MS_OK);
+	}
+	ck_assert_int_eq(ms_net_run(net, 10.0 * PIECES), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_projection_get(net, proj, pre, post, NULL, NULL), MS_OK);
+	ck_assert_uint_gt(ms_net_population_spikes(net, out), 5);
+	ck_assert_int_eq(ms_net_close_output(net), MS_OK);
+	ms_net_destroy(net);
+
+	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	ck_assert_int_ge(f, 0);
+	for (int v = 0; v < 2; v++) {
+		char p[128];
+		const char *var = v ? "G" : "w";
+		snprintf(p, sizeof(p), "/memspike/synapses/in__out/%s/data",
+		         var);
+		float *data = read_h5(f, p, H5T_NATIVE_FLOAT, 4, dims);
+		ck_assert_uint_eq(dims[0], PIECES);
+		ck_assert_uint_eq(dims[1], NSYN);
+		for (int k = 0; k < PIECES; k++)
+			for (int s = 0; s < NSYN; s++) {
+				double x = v ? G[k][s] : w[k][s];
+				ck_assert_msg(
+				    data[k * NSYN + s] == (float)x,
+				    "%s frame %d synapse %d: %g vs %g", var, k,
+				    s, data[k * NSYN + s], x);
+				moved += !v && w[k][s] != w[0][s];
+			}
+		free(data);
+		snprintf(p, sizeof(p),
+		         "/memspike/synapses/in__out/%s/mapping/time", var);
+		double *tm = read_h5(f, p, H5T_NATIVE_DOUBLE, 8, dims);
+		ck_assert_uint_eq(dims[0], 3);
+		ck_assert(tm[0] == 0.0 && tm[1] == 10.0 * PIECES &&
+		          tm[2] == 10.0);
+		free(tm);
+		snprintf(p, sizeof(p),
+		         "/memspike/synapses/in__out/%s/mapping/src_ids", var);
+		uint64_t *src = read_h5(f, p, H5T_NATIVE_UINT64, 8, dims);
+		snprintf(p, sizeof(p),
+		         "/memspike/synapses/in__out/%s/mapping/trg_ids", var);
+		uint64_t *trg = read_h5(f, p, H5T_NATIVE_UINT64, 8, dims);
+		for (int s = 0; s < NSYN; s++)
+			ck_assert(src[s] == pre[s] && trg[s] == post[s]);
+		free(src);
+		free(trg);
+	}
+	H5Fclose(f);
+	/* The weights did learn, so the frames are not all alike. */
+	ck_assert_int_gt(moved, NSYN);
+	remove(path);
+}
+END_TEST
+
 static Suite *plasticity_suite(void)
 {
 	Suite *s = suite_create("plasticity");
@@ -528,6 +648,7 @@ static Suite *plasticity_suite(void)
 	tcase_add_test(tc, static_projection_onto_generator_refused);
 	tcase_add_test(tc, bad_plasticity_input);
 	tcase_add_test(tc, waveform_rule_needs_waveforms);
+	tcase_add_test(tc, synapse_report_matches_states);
 	tcase_add_test(tc, learning_is_reproducible);
 	suite_add_tcase(s, tc);
 	return s;

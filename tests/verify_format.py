@@ -362,12 +362,57 @@ class Checker:
                     continue
                 self.report_group(g, var)
 
+    def synapse_reports(self):
+        """/memspike/synapses/<pre>__<post>[__m]/<var>: data [F, S],
+        mapping/{src_ids, trg_ids, edge_ids} [S], mapping/time."""
+        top = self.f.get('memspike/synapses')
+        if top is None:
+            return
+        for name, pg in top.items():
+            self.name_ok(pg.name, name)
+            if not isinstance(pg, h5py.Group):
+                self.fail(pg.name, 'expected a projection group')
+                continue
+            for var, g in pg.items():
+                if var not in ('w', 'G'):
+                    self.fail(g.name, 'unknown synapse variable %r, '
+                              'expected w or G' % var)
+                    continue
+                variable = self.attr(g, 'variable', 'str')
+                if variable is not None and variable != var:
+                    self.fail(g.name + '@variable', '%r, expected %r'
+                              % (variable, var))
+                data = self.dataset(g, 'data', F32, 2)
+                if data is not None:
+                    units = self.attr(data, 'units', 'str')
+                    want = 'nS' if var == 'G' else ''
+                    if units is not None and units != want:
+                        self.fail(data.name + '@units', '%r, expected %r'
+                                  % (units, want))
+                m = self.group(g, 'mapping')
+                if m is None:
+                    continue
+                n = data.shape[1] if data is not None else None
+                for ds_name in ('src_ids', 'trg_ids', 'edge_ids'):
+                    ds = self.dataset(m, ds_name, U64, 1)
+                    if ds is not None and n is not None \
+                            and ds.shape != (n,):
+                        self.fail(ds.name, '%d values, expected %d (the '
+                                  'columns of data)' % (ds.shape[0], n))
+                    if ds_name == 'edge_ids' and ds is not None \
+                            and np.any(ds[()] != np.arange(ds.shape[0])):
+                        self.fail(ds.name, 'expected 0, 1, ..., S-1')
+                time = self.dataset(m, 'time', F64, 1)
+                if time is not None:
+                    self.report_time(time, data)
+
     def check(self):
         self.root()
         run = self.run()
         pops = self.populations()
         self.spikes(run, pops)
         self.reports()
+        self.synapse_reports()
         return self.errors
 
 

@@ -277,6 +277,14 @@ int ms_net_record_spikes(ms_net *net, int pop);
 int ms_net_record_state(ms_net *net, int pop, const char *var,
                         const uint32_t *ids, size_t n_ids, double dt_ms);
 
+/* Sample variable "w" (device state, in [0, 1]) or "G" (device
+ * conductance, nS) of every synapse of a plastic projection every dt_ms,
+ * starting at the current time, into /memspike/synapses/<pre>__<post>/<var>
+ * (docs/formats.md); columns in the order of ms_net_projection_get. Before
+ * the first run. */
+int ms_net_record_synapses(ms_net *net, int proj, const char *var,
+                           double dt_ms);
+
 typedef struct ms_output_opts {
 	const char *config_text; /* stored verbatim in the metadata (or NULL) */
 	const char *config_path; /* name of the config file (or NULL) */
