@@ -79,6 +79,7 @@ struct cfg_init {
 
 struct cfg_pop {
 	char *name, *model;
+	char *preset; /* NULL: none */
 	size_t size;
 	int is_gen;
 	struct cfg_param *params;
@@ -92,7 +93,7 @@ struct cfg_pop {
 	size_t n_spk;
 	int has_spikes;        /* the config gave spikes */
 	struct cfg_wave *wave; /* NULL: no waveform */
-	struct loc at, size_at, rate_at, spikes_at;
+	struct loc at, size_at, rate_at, spikes_at, preset_at;
 };
 
 struct cfg_proj {
@@ -1405,6 +1406,32 @@ static int parse_model(struct ctx *c, const yaml_node_t *n, const char *field,
 	            pop->model, join(list, sizeof(list), names, i));
 }
 
+/* preset: a name from the model's list, applied before params. */
+static int parse_preset(struct ctx *c, const yaml_node_t *n, const char *field,
+                        struct cfg_pop *pop)
+{
+	const char *names[64];
+	char list[512];
+	size_t i;
+	int rc;
+
+	rc = parse_string(c, n, field, "a preset name", &pop->preset);
+	if (rc)
+		return rc;
+	pop->preset_at = node_loc(n);
+	for (i = 0; i < N_ELEMS(names); i++) {
+		names[i] = ms_model_preset_name(pop->model, i);
+		if (names[i] == NULL)
+			break;
+		if (!strcmp(names[i], pop->preset))
+			return 0;
+	}
+	return fail(c, n, field, MS_ENOENT,
+	            "unknown preset \"%s\" of model %s; presets: %s",
+	            pop->preset, pop->model,
+	            join(list, sizeof(list), names, i));
+}
+
 /*
  * One entry of populations. The model is read first because it decides
  * which other fields exist: rate for poisson, spikes for spike_source,
@@ -1412,7 +1439,8 @@ static int parse_model(struct ctx *c, const yaml_node_t *n, const char *field,
  */
 static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 {
-	const char *fields[8] = {"name", "model", "size", "params", "waveform"};
+	const char *fields[10] = {"name", "model", "size", "params",
+	                          "waveform"};
 	struct cfg_pop *pop = &c->cfg->pops[idx];
 	size_t nf = 5, other, nv;
 	const ms_var_info *vars;
@@ -1439,6 +1467,13 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 		fields[nf++] = "spikes";
 	if (ms_model_vars(pop->model, &vars, &nv) == 0 && nv > 0)
 		fields[nf++] = "init";
+	if (ms_model_preset_name(pop->model, 0) != NULL)
+		fields[nf++] = "preset";
+	else if ((v = map_get(c, n, "preset")) != NULL) {
+		subfield(sub, field, "preset");
+		return fail(c, v, sub, MS_ENOENT, "model %s has no presets",
+		            pop->model);
+	}
 	rc = check_map(c, n, field, fields, nf);
 	if (rc)
 		return rc;
@@ -1470,6 +1505,11 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 	pop->size = (size_t)size;
 	pop->size_at = node_loc(v);
 
+	if ((v = map_get(c, n, "preset")) != NULL) {
+		subfield(sub, field, "preset");
+		if ((rc = parse_preset(c, v, sub, pop)) != 0)
+			return rc;
+	}
 	if ((v = map_get(c, n, "params")) != NULL) {
 		subfield(sub, field, "params");
 		if ((rc = parse_params(c, v, sub, pop)) != 0)
@@ -1501,7 +1541,8 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 /* Projections                                                              */
 
 /* Value of a parameter of a parsed population: the one the config sets,
- * else the registry default. MS_ENOENT if the model has no such parameter. */
+ * else its preset's, else the registry default. MS_ENOENT if the model has
+ * no such parameter. */
 static int pop_param(const struct cfg_pop *pop, const char *name, double *v)
 {
 	const ms_param_info *info;
@@ -1513,6 +1554,9 @@ static int pop_param(const struct cfg_pop *pop, const char *name, double *v)
 			return 0;
 		}
 	}
+	if (pop->preset &&
+	    ms_model_preset_value(pop->model, pop->preset, name, v) == 0)
+		return 0;
 	if (ms_model_params(pop->model, &info, &n) != 0)
 		return MS_ENOENT;
 	for (i = 0; i < n; i++) {
@@ -3089,6 +3133,7 @@ void ms_config_destroy(ms_config *cfg)
 
 		free(p->name);
 		free(p->model);
+		free(p->preset);
 		free(p->params);
 		free(p->inits);
 		free(p->rate_t);
@@ -3199,6 +3244,10 @@ static int build_population(const ms_config *cfg, ms_net *net, size_t i,
 	rc = ms_net_add_population(net, p->name, p->model, p->size, &pop);
 	if (rc)
 		return net_fail(cfg, net, err, &p->at, field, rc);
+	if (p->preset && (rc = ms_pop_set_preset(net, pop, p->preset))) {
+		subfield(sub, field, "preset");
+		return net_fail(cfg, net, err, &p->preset_at, sub, rc);
+	}
 	for (k = 0; k < p->n_params; k++) {
 		rc = ms_pop_set_param(net, pop, p->params[k].name,
 		                      p->params[k].value);

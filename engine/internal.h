@@ -56,7 +56,20 @@ typedef struct ms__proj ms__proj;
  *     has been emitted (after settle(t), or at the current time between
  *     runs, ms_pop_get_state).
  * set_var(p, i, var, value): initial value before the first run.
+ *
+ * presets: named parameter sets (ms_pop_set_preset), or NULL.
  */
+#define MS__PRESET_MAX 8
+
+typedef struct ms__preset {
+	const char *name;
+	const char *doc;
+	struct {
+		const char *param; /* NULL ends the list */
+		double value;      /* base units */
+	} set[MS__PRESET_MAX];
+} ms__preset;
+
 typedef struct ms__model {
 	const char *name;
 	int is_generator;
@@ -65,6 +78,8 @@ typedef struct ms__model {
 	const ms_var_info *vars;
 	size_t n_vars;
 	ms_dim weight_dim;
+	const ms__preset *presets;
+	size_t n_presets;
 
 	/* Cross-parameter checks and state allocation at build time. */
 	int (*build)(ms__pop *p, char *err, size_t errlen);
@@ -86,6 +101,7 @@ extern const ms__model ms__lif_delta_model;
 extern const ms__model ms__lif_exp_model;
 extern const ms__model ms__izhikevich_model;
 extern const ms__model ms__hh_model;
+extern const ms__model ms__hh_traub_model;
 extern const ms__model ms__lif_cond_model;
 extern const ms__model ms__srm_model;
 extern const ms__model ms__poisson_model;
@@ -253,5 +269,10 @@ int ms__connect_check(ms_net *net, const ms__pop *pre, const ms__pop *post,
 /* Index of a parameter / variable by name in a model, or -1. */
 int ms__param_index(const ms__model *m, const char *name);
 int ms__var_index(const ms__model *m, const char *name);
+
+/* A preset of a model by name, or NULL. */
+const ms__preset *ms__preset_find(const ms__model *m, const char *name);
+/* "RS, IB, ..." (or "none") into buf, for error messages. */
+const char *ms__preset_names(const ms__model *m, char *buf, size_t len);
 
 #endif

@@ -12,9 +12,9 @@
 #include "engine/units.h"
 
 static const ms__model *const models[] = {
-    &ms__lif_delta_model, &ms__lif_exp_model,      &ms__izhikevich_model,
-    &ms__hh_model,        &ms__lif_cond_model,     &ms__srm_model,
-    &ms__poisson_model,   &ms__spike_source_model,
+    &ms__lif_delta_model, &ms__lif_exp_model,  &ms__izhikevich_model,
+    &ms__hh_model,        &ms__hh_traub_model, &ms__lif_cond_model,
+    &ms__srm_model,       &ms__poisson_model,  &ms__spike_source_model,
 };
 #define N_MODELS (sizeof(models) / sizeof(models[0]))
 
@@ -379,6 +379,81 @@ int ms_pop_get_param(const ms_net *net, int pop, const char *param,
 	if (idx < 0)
 		return MS_ENOENT;
 	*value = net->pops[pop]->param[idx];
+	return MS_OK;
+}
+
+const ms__preset *ms__preset_find(const ms__model *m, const char *name)
+{
+	for (size_t i = 0; name && i < m->n_presets; i++)
+		if (strcmp(m->presets[i].name, name) == 0)
+			return &m->presets[i];
+	return NULL;
+}
+
+const char *ms__preset_names(const ms__model *m, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n_presets; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		         i ? ", " : "", m->presets[i].name);
+	if (m->n_presets == 0)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+const char *ms_model_preset_name(const char *model, size_t idx)
+{
+	const ms__model *m = ms__model_lookup(model);
+
+	return m && idx < m->n_presets ? m->presets[idx].name : NULL;
+}
+
+int ms_model_preset_value(const char *model, const char *preset,
+                          const char *param, double *value)
+{
+	const ms__model *m = ms__model_lookup(model);
+	const ms__preset *ps = m ? ms__preset_find(m, preset) : NULL;
+
+	for (size_t k = 0; ps && param && k < MS__PRESET_MAX; k++) {
+		if (!ps->set[k].param)
+			break;
+		if (strcmp(ps->set[k].param, param) == 0) {
+			*value = ps->set[k].value;
+			return MS_OK;
+		}
+	}
+	return MS_ENOENT;
+}
+
+/* The preset's values go through the parameter table's checks, so a
+ * preset cannot hold what ms_pop_set_param would refuse. */
+int ms_pop_set_preset(ms_net *net, int pop, const char *preset)
+{
+	const ms__preset *ps;
+	const ms__model *m;
+	char names[256];
+	int rc;
+
+	if ((rc = check_pop(net, pop, "ms_pop_set_preset")))
+		return rc;
+	if (net->built)
+		return ms__err(net, MS_ESTATE,
+		               "preset of population %s cannot change after "
+		               "the first run",
+		               net->pops[pop]->name);
+	m = net->pops[pop]->model;
+	ps = ms__preset_find(m, preset);
+	if (!ps)
+		return ms__err(net, MS_ENOENT,
+		               "population %s: model %s has no preset \"%s\" "
+		               "(presets: %s)",
+		               net->pops[pop]->name, m->name,
+		               preset ? preset : "(null)",
+		               ms__preset_names(m, names, sizeof(names)));
+	for (size_t k = 0; k < MS__PRESET_MAX && ps->set[k].param; k++)
+		if ((rc = ms_pop_set_param(net, pop, ps->set[k].param,
+		                           ps->set[k].value)))
+			return rc;
 	return MS_OK;
 }
 

@@ -21,6 +21,24 @@
  * Threshold crossings are located inside a step on the dense output (by
  * bisection to the last bit). Predicting the next spike walks the same
  * canonical steps on a copy, so asking never changes the result.
+ *
+ * Fixed step (fixed_dt = dt > 0), for reproducing published results: the
+ * scheme of the paper's MATLAB network code (Izhikevich 2003, Fig. 3),
+ * one step per grid point t_k = t_start + k dt (t_start: the first run's
+ * start):
+ *
+ *     if v >= v_peak: spike at t_k; v = c, u = u + d
+ *     v += dt/2 (0.04 v^2 + 5 v + 140 - u + I_k)      (twice)
+ *     u += dt a (b v - u)
+ *
+ * with I_k = (I_e + I_inj) / C_m + the synaptic drive of step k: each
+ * input of weight w (mV) arriving in (t_{k-1}, t_k] adds w / dt to I_k
+ * for that one step (the paper's I = I + sum(S(:,fired)) at dt = 1 ms, so
+ * that the input adds about w to v over the step); a current step at t in
+ * (t_{k-1}, t_k] applies from step k on. Spike times are grid points: the
+ * one mode that is not exact, kept for comparisons with published
+ * numbers. The state is kept at the first grid point not before the
+ * time settled to, its step not yet taken (inputs may still join it).
  */
 #include <float.h>
 #include <math.h>
@@ -30,7 +48,19 @@
 #include "engine/internal.h"
 #include "neurons/ode.h"
 
-enum { P_A, P_B, P_C, P_D, P_V_PEAK, P_C_M, P_I_E, P_RTOL, P_ATOL, N_PARAMS };
+enum {
+	P_A,
+	P_B,
+	P_C,
+	P_D,
+	P_V_PEAK,
+	P_C_M,
+	P_I_E,
+	P_RTOL,
+	P_ATOL,
+	P_FIXED_DT,
+	N_PARAMS
+};
 enum { V_V_M, V_U_M };
 
 static const ms_param_info izh_params[] = {
@@ -49,6 +79,9 @@ static const ms_param_info izh_params[] = {
      "relative tolerance of the integrator"},
     {"atol", MS_DIM_VOLTAGE, 1e-6, 1e-13, 1.0, 0,
      "absolute tolerance of the integrator (v and u)"},
+    {"fixed_dt", MS_DIM_TIME, 0.0, 0.0, 100.0, 0,
+     "0: error-controlled, exact spike times; > 0: the paper's fixed-step "
+     "scheme with this step (spikes on its grid)"},
 };
 
 static const ms_var_info izh_vars[] = {
@@ -56,11 +89,35 @@ static const ms_var_info izh_vars[] = {
     {"U_m", MS_DIM_VOLTAGE, "recovery variable u"},
 };
 
+/* Izhikevich (2003), Fig. 2: (a, b, c, d) of each firing pattern. */
+static const ms__preset izh_presets[] = {
+    {"RS",
+     "regular spiking, adapting",
+     {{"a", 0.02}, {"b", 0.2}, {"c", -65.0}, {"d", 8.0}}},
+    {"IB",
+     "intrinsically bursting: burst, then tonic",
+     {{"a", 0.02}, {"b", 0.2}, {"c", -55.0}, {"d", 4.0}}},
+    {"CH",
+     "chattering: repeated bursts",
+     {{"a", 0.02}, {"b", 0.2}, {"c", -50.0}, {"d", 2.0}}},
+    {"FS", "fast spiking", {{"a", 0.1}, {"b", 0.2}, {"c", -65.0}, {"d", 2.0}}},
+    {"LTS",
+     "low-threshold spiking",
+     {{"a", 0.02}, {"b", 0.25}, {"c", -65.0}, {"d", 2.0}}},
+    {"TC",
+     "thalamo-cortical: rebound burst",
+     {{"a", 0.02}, {"b", 0.25}, {"c", -65.0}, {"d", 0.05}}},
+    {"RZ", "resonator", {{"a", 0.1}, {"b", 0.26}, {"c", -65.0}, {"d", 2.0}}},
+};
+
 /* First step size after the network is built (the controller adapts it). */
 #define H_START 0.05
 /* Longest step, and how far ahead bound() looks for a spike. */
 #define H_MAX   5.0
 #define HORIZON 5.0
+/* Most fixed steps bound() walks ahead (a small fixed_dt gets re-checked
+ * more often instead of walking far). */
+#define FX_WALK 64
 
 /*
  * A walk along the canonical steps from the committed state: the last step
@@ -84,11 +141,16 @@ typedef struct izn {
 	izw pw;               /* walk of the spike search */
 	izw kw;               /* walk of peek and of moving the state */
 	int u_set;            /* U_m was given an initial value */
+	/* Fixed step: t0 = t_k, y0 = (v, u) at t_k before its spike test. */
+	int64_t k;
+	double yp[2]; /* (v, u) at t_{k-1} after its spike test */
+	double J;     /* synaptic drive of step k, mV/ms */
 } izn;
 
 typedef struct izh {
 	double a, b, c, d, v_peak, inv_C;
 	double rtol, atol;
+	double dt, t_start; /* fixed step: dt > 0 and the grid's origin */
 	izn *n;
 } izh;
 
@@ -255,11 +317,106 @@ static void fire(ms__pop *p, const izh *Z, izn *n, uint32_t i)
 	ms__emit_spike(p, i, tc);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Fixed step                                                               */
+
+static double fx_time(const izh *Z, int64_t k)
+{
+	return Z->t_start + (double)k * Z->dt;
+}
+
+/* The spike test at a grid point: 1 (and the reset done) if y fires. */
+static int fx_test(const izh *Z, double *y)
+{
+	if (!(y[0] >= Z->v_peak))
+		return 0;
+	y[0] = Z->c;
+	y[1] += Z->d;
+	return 1;
+}
+
+/* The two half-steps of v and the step of u, written as in the paper. */
+static void fx_move(const izh *Z, double *y, double I)
+{
+	double h = 0.5 * Z->dt, v = y[0], u = y[1];
+
+	v += h * (0.04 * (v * v) + 5.0 * v + 140.0 - u + I);
+	v += h * (0.04 * (v * v) + 5.0 * v + 140.0 - u + I);
+	u += Z->dt * Z->a * (Z->b * v - u);
+	y[0] = v;
+	y[1] = u;
+}
+
+/* Take step k: its spike, then the move to t_{k+1}. */
+static void fx_advance(ms__pop *p, const izh *Z, izn *n, uint32_t i)
+{
+	if (fx_test(Z, n->y0))
+		ms__emit_spike(p, i, n->t0);
+	n->yp[0] = n->y0[0];
+	n->yp[1] = n->y0[1];
+	fx_move(Z, n->y0, n->I + n->J);
+	n->J = 0.0;
+	n->k++;
+	n->t0 = fx_time(Z, n->k);
+}
+
+/* Every step starting before t: their inputs have all arrived. */
+static void fx_settle(ms__pop *p, const izh *Z, izn *n, uint32_t i, double t)
+{
+	while (n->t0 < t)
+		fx_advance(p, Z, n, i);
+}
+
+/* The first grid point from t_k on where v reaches v_peak, walking a copy
+ * up to HORIZON past t or FX_WALK steps; else the last grid point walked
+ * to (no spike before it). */
+static double fx_bound(const izh *Z, const izn *n, double t)
+{
+	double y[2] = {n->y0[0], n->y0[1]}, I = n->I + n->J;
+	int64_t k = n->k;
+
+	for (;;) {
+		if (y[0] >= Z->v_peak)
+			return fx_time(Z, k);
+		if (fx_time(Z, k) > t + HORIZON || k - n->k >= FX_WALK)
+			return fx_time(Z, k);
+		fx_move(Z, y, I);
+		I = n->I;
+		k++;
+	}
+}
+
+/* The state of the last grid point <= t, after its spike test (so a
+ * spike's grid point reads c and u + d, as the exact mode reads at a spike
+ * time). t is never before t_{k-1}: the state is settled to t at most. */
+static double fx_peek(const izh *Z, const izn *n, double t, int var)
+{
+	double y[2] = {n->y0[0], n->y0[1]}, I = n->I + n->J;
+	int64_t k = n->k;
+
+	if (t < n->t0)
+		return n->yp[var];
+	while (fx_time(Z, k + 1) <= t) {
+		fx_test(Z, y);
+		fx_move(Z, y, I);
+		I = n->I;
+		k++;
+	}
+	fx_test(Z, y);
+	return y[var];
+}
+
+/* ------------------------------------------------------------------------ */
+
 static void izh_settle(ms__pop *p, uint32_t i, double t)
 {
 	izh *Z = p->state;
 	izn *n = &Z->n[i];
 
+	if (Z->dt > 0) {
+		fx_settle(p, Z, n, i, t);
+		return;
+	}
 	for (;;) {
 		if (!isnan(n->tc)) {
 			if (n->tc >= t)
@@ -280,6 +437,8 @@ static double izh_bound(ms__pop *p, uint32_t i, double t)
 	izh *Z = p->state;
 	izn *n = &Z->n[i];
 
+	if (Z->dt > 0)
+		return fx_bound(Z, n, t);
 	if (isnan(n->tc) && n->t_clear <= t)
 		scan(Z, n, t + HORIZON);
 	if (!isnan(n->tc))
@@ -305,9 +464,13 @@ static void izh_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 		izn *n = &Z->n[i];
 
 		izh_settle(p, i, t);
-		commit_to(Z, n, t);
-		n->y0[0] += j->weight[s];
-		restart(Z, n);
+		if (Z->dt > 0) {
+			n->J += j->weight[s] / Z->dt;
+		} else {
+			commit_to(Z, n, t);
+			n->y0[0] += j->weight[s];
+			restart(Z, n);
+		}
 		ms__register_check(p, i, t);
 	}
 }
@@ -318,6 +481,10 @@ static void izh_add_current(ms__pop *p, uint32_t i, double t, double dI)
 	izn *n = &Z->n[i];
 
 	izh_settle(p, i, t);
+	if (Z->dt > 0) {
+		n->I += dI * Z->inv_C;
+		return;
+	}
 	commit_to(Z, n, t);
 	n->I += dI * Z->inv_C;
 	restart(Z, n);
@@ -330,6 +497,8 @@ static double izh_peek(ms__pop *p, uint32_t i, double t, int var)
 	izn *n = &Z->n[i];
 	const izw *w = &n->kw;
 
+	if (Z->dt > 0)
+		return fx_peek(Z, n, t, var);
 	if (t <= n->t0)
 		return n->y0[var];
 	if (seek(Z, n, t))
@@ -351,6 +520,8 @@ static void izh_set_var(ms__pop *p, uint32_t i, int var, double value)
 		n->y0[1] = value;
 		n->u_set = 1;
 	}
+	n->yp[0] = n->y0[0];
+	n->yp[1] = n->y0[1];
 	restart(Z, n);
 }
 
@@ -387,6 +558,8 @@ static int izh_build(ms__pop *p, char *err, size_t errlen)
 	Z->inv_C = 1.0 / q[P_C_M];
 	Z->rtol = q[P_RTOL];
 	Z->atol = q[P_ATOL];
+	Z->dt = q[P_FIXED_DT];
+	Z->t_start = p->net->t_now;
 	Z->n = calloc(p->n, sizeof(izn));
 	if (!Z->n) {
 		izh_destroy(p);
@@ -399,6 +572,8 @@ static int izh_build(ms__pop *p, char *err, size_t errlen)
 		n->y0[1] = Z->b * Z->c;
 		n->h0 = H_START;
 		n->I = q[P_I_E] * Z->inv_C;
+		n->yp[0] = n->y0[0];
+		n->yp[1] = n->y0[1];
 		restart(Z, n);
 	}
 	return MS_OK;
@@ -411,6 +586,8 @@ const ms__model ms__izhikevich_model = {
     .vars = izh_vars,
     .n_vars = 2,
     .weight_dim = MS_DIM_VOLTAGE,
+    .presets = izh_presets,
+    .n_presets = sizeof(izh_presets) / sizeof(izh_presets[0]),
     .build = izh_build,
     .destroy = izh_destroy,
     .settle = izh_settle,

@@ -308,8 +308,24 @@ static const struct bad bad[] = {
      "1}\n",
      MS_ENOENT,
      "cfg.yaml:3:22: populations[0].model: unknown model \"lif_foo\"; "
-     "models: lif_delta, lif_exp, izhikevich, hh, lif_cond, srm, "
+     "models: lif_delta, lif_exp, izhikevich, hh, hh_traub, lif_cond, srm, "
      "poisson, spike_source"},
+    /* Presets: only the model's own, and only on a model with some. */
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: izhikevich, "
+     "size: 1, preset: XS}\n",
+     MS_ENOENT,
+     "cfg.yaml:3:51: populations[0].preset: unknown preset \"XS\" of "
+     "model izhikevich; presets: RS, IB, CH, FS, LTS, TC, RZ"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_delta, size: "
+     "1, preset: RS}\n",
+     MS_ENOENT,
+     "cfg.yaml:3:50: populations[0].preset: model lif_delta has no "
+     "presets"},
+    {"duration: 1 ms\npopulations:\n  - {name: a, model: izhikevich, "
+     "size: 1, preset: [RS]}\n",
+     MS_ECONFIG,
+     "~cfg.yaml:3:51: populations[0].preset: expected a preset "
+     "name"},
     {"duration: 1 ms\npopulations:\n  - {name: a, size: 1}\n", MS_ECONFIG,
      "cfg.yaml:3:5: populations[0]: missing field \"model\" (e.g. "
      "lif_exp, poisson; see docs/config.md)"},
@@ -997,6 +1013,42 @@ START_TEST(config_current_weight_matches_closed_form)
 }
 END_TEST
 
+/*
+ * preset: sets the preset's parameters before params, whatever the order
+ * in the file, so params override it; other parameters keep defaults.
+ */
+START_TEST(config_izhikevich_preset_then_params)
+{
+	ms_config_overrides ov = {.no_output = 1};
+	ms_config *cfg;
+	ms_net *net;
+	double v;
+	int a, b;
+
+	cfg = load_ok("duration: 1 ms\npopulations:\n"
+	              "  - {name: a, model: izhikevich, size: 1, preset: CH}\n"
+	              "  - {name: b, model: izhikevich, size: 1, params: {d: "
+	              "3 mV, v_peak: 25 mV}, preset: TC}\n");
+	net = build_ok(cfg, &ov);
+	a = pop_index(net, "a");
+	b = pop_index(net, "b");
+	ck_assert_int_eq(ms_pop_get_param(net, a, "c", &v), 0);
+	ck_assert_double_eq(v, -50.0);
+	ck_assert_int_eq(ms_pop_get_param(net, a, "d", &v), 0);
+	ck_assert_double_eq(v, 2.0);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "b", &v), 0);
+	ck_assert_double_eq(v, 0.25);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "d", &v), 0);
+	ck_assert_double_eq(v, 3.0);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "v_peak", &v), 0);
+	ck_assert_double_eq(v, 25.0);
+	ck_assert_int_eq(ms_pop_get_param(net, b, "I_e", &v), 0);
+	ck_assert_double_eq(v, 0.0);
+	ms_net_destroy(net);
+	ms_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(config_unwritable_output)
 {
 	ms_config_overrides ov = {0};
@@ -1308,6 +1360,7 @@ static Suite *config_suite(void)
 	tcase_add_test(good_tc, config_seed_override);
 	tcase_add_test(good_tc, config_delta_input_fires_on_arrival);
 	tcase_add_test(good_tc, config_current_weight_matches_closed_form);
+	tcase_add_test(good_tc, config_izhikevich_preset_then_params);
 	tcase_add_loop_test(good_tc, config_examples_build, 0, 2);
 	tcase_add_test(good_tc, config_plastic_pair_closed_form);
 	tcase_add_test(good_tc, config_stdp_protocol);

@@ -127,6 +127,19 @@ size_t ms_net_population_size(const ms_net *net, int pop);
 int ms_pop_set_param(ms_net *net, int pop, const char *param, double value);
 int ms_pop_get_param(const ms_net *net, int pop, const char *param,
                      double *value);
+/* Set the parameters of a named preset of the population's model (e.g.
+ * "RS" for izhikevich; docs/models.md lists them). Parameters set after
+ * it override it; a preset overrides values set before it. MS_ENOENT for
+ * an unknown name (the message lists the model's presets). Before the
+ * first run. */
+int ms_pop_set_preset(ms_net *net, int pop, const char *preset);
+/* Presets of a model: the name of preset idx (NULL past the last one or
+ * for an unknown model), and the value (base units) a preset gives a
+ * parameter (MS_ENOENT when the model, the preset or the parameter is
+ * unknown, or the preset leaves the parameter alone). */
+const char *ms_model_preset_name(const char *model, size_t idx);
+int ms_model_preset_value(const char *model, const char *preset,
+                          const char *param, double *value);
 
 /* Initial value of a state variable: the same for all, or uniform in
  * [lo, hi) drawn from the stream (seed, init, pop, neuron). Before the
