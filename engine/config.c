@@ -124,6 +124,14 @@ struct cfg_state {
 	struct loc at;
 };
 
+/* Device states of the plastic projections from pre to post. */
+struct cfg_synrec {
+	size_t pre, post;
+	const char *var; /* "w" or "G" */
+	double dt;
+	struct loc at;
+};
+
 /* The stdp_curve protocol (docs/config.md#stdp_curve). */
 struct cfg_stdp {
 	size_t pre, post, proj;
@@ -154,6 +162,8 @@ struct ms_config {
 	size_t n_rec_spikes;
 	struct cfg_state *states;
 	size_t n_states;
+	struct cfg_synrec *synrecs;
+	size_t n_synrecs;
 };
 
 struct ctx {
@@ -2408,11 +2418,68 @@ static int add_rec_spikes(struct ctx *c, const yaml_node_t *n,
 	return 0;
 }
 
-/* record: {spikes: all | [names], state: [...]}. Without a record
- * section every population's spikes are recorded. */
+/* record.synapses[i]: {pre, post, variable: w | G, interval}: every
+ * plastic projection from pre to post. */
+static int parse_syn_rec(struct ctx *c, const yaml_node_t *n, const char *field,
+                         struct cfg_synrec *sr)
+{
+	static const char *const fields[] = {"pre", "post", "variable",
+	                                     "interval"};
+	static const char *const vars[] = {"w", "G"};
+	const ms_config *cfg = c->cfg;
+	char sub[FIELD_LEN];
+	yaml_node_t *v;
+	size_t i, plastic = 0;
+	int rc;
+
+	sr->at = node_loc(n);
+	rc = check_map(c, n, field, fields, N_ELEMS(fields));
+	if (rc)
+		return rc;
+	for (i = 0; i < N_ELEMS(fields); i++)
+		if (map_get(c, n, fields[i]) == NULL)
+			return missing(c, n, field, fields[i],
+			               "see docs/config.md#record");
+	subfield(sub, field, "pre");
+	rc = parse_pop_ref(c, map_get(c, n, "pre"), sub, 0, &sr->pre);
+	if (rc)
+		return rc;
+	subfield(sub, field, "post");
+	rc = parse_pop_ref(c, map_get(c, n, "post"), sub, 0, &sr->post);
+	if (rc)
+		return rc;
+	v = map_get(c, n, "variable");
+	subfield(sub, field, "variable");
+	rc = want_scalar(c, v, sub, "w or G");
+	if (rc)
+		return rc;
+	for (i = 0; i < N_ELEMS(vars); i++)
+		if (!strcmp(text_of(v), vars[i]))
+			sr->var = vars[i];
+	if (sr->var == NULL)
+		return fail(c, v, sub, MS_ENOENT,
+		            "synapses have no variable \"%s\"; expected w "
+		            "(device state) or G (conductance)",
+		            text_of(v));
+	for (i = 0; i < cfg->n_projs; i++)
+		plastic += cfg->projs[i].pre == sr->pre &&
+		           cfg->projs[i].post == sr->post && cfg->projs[i].pl;
+	if (plastic == 0)
+		return fail(c, n, field, MS_ECONFIG,
+		            "no plastic projection from %s to %s: only the "
+		            "weights of projections with a plasticity rule "
+		            "change",
+		            cfg->pops[sr->pre].name, cfg->pops[sr->post].name);
+	subfield(sub, field, "interval");
+	return parse_quantity_in(c, map_get(c, n, "interval"), sub, MS_DIM_TIME,
+	                         0, 1, INFINITY, "", &sr->dt);
+}
+
+/* record: {spikes: all | [names], state: [...], synapses: [...]}. Without
+ * a record section every population's spikes are recorded. */
 static int parse_record(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const fields[] = {"spikes", "state"};
+	static const char *const fields[] = {"spikes", "state", "synapses"};
 	ms_config *cfg = c->cfg;
 	char sub[FIELD_LEN];
 	yaml_node_t *v;
@@ -2453,18 +2520,33 @@ static int parse_record(struct ctx *c, const yaml_node_t *n)
 				return rc;
 		}
 	}
-	if ((v = map_get(c, n, "state")) == NULL || is_null(v))
+	if ((v = map_get(c, n, "state")) != NULL && !is_null(v)) {
+		rc = want_seq(c, v, "record.state", "state recordings");
+		if (rc)
+			return rc;
+		cfg->states = calloc(seq_len(v), sizeof(*cfg->states));
+		if (cfg->states == NULL)
+			return MS_ENOMEM;
+		for (i = 0; i < seq_len(v); i++) {
+			subindex(sub, "record.state", i);
+			rc = parse_state_rec(c, seq_at(c, v, i), sub,
+			                     &cfg->states[cfg->n_states++]);
+			if (rc)
+				return rc;
+		}
+	}
+	if ((v = map_get(c, n, "synapses")) == NULL || is_null(v))
 		return 0;
-	rc = want_seq(c, v, "record.state", "state recordings");
+	rc = want_seq(c, v, "record.synapses", "synapse recordings");
 	if (rc)
 		return rc;
-	cfg->states = calloc(seq_len(v), sizeof(*cfg->states));
-	if (cfg->states == NULL)
+	cfg->synrecs = calloc(seq_len(v), sizeof(*cfg->synrecs));
+	if (cfg->synrecs == NULL)
 		return MS_ENOMEM;
 	for (i = 0; i < seq_len(v); i++) {
-		subindex(sub, "record.state", i);
-		rc = parse_state_rec(c, seq_at(c, v, i), sub,
-		                     &cfg->states[cfg->n_states++]);
+		subindex(sub, "record.synapses", i);
+		rc = parse_syn_rec(c, seq_at(c, v, i), sub,
+		                   &cfg->synrecs[cfg->n_synrecs++]);
 		if (rc)
 			return rc;
 	}
@@ -3163,6 +3245,7 @@ void ms_config_destroy(ms_config *cfg)
 	free(cfg->projs);
 	free(cfg->currents);
 	free(cfg->states);
+	free(cfg->synrecs);
 	free(cfg->rec_spikes);
 	free(cfg->path);
 	free(cfg->dir);
@@ -3400,6 +3483,22 @@ static int build_inputs_and_records(const ms_config *cfg, ms_net *net,
 		subindex(field, "record.state", i);
 		if (rc)
 			return net_fail(cfg, net, err, &st->at, field, rc);
+	}
+	for (i = 0; i < cfg->n_synrecs; i++) {
+		const struct cfg_synrec *sr = &cfg->synrecs[i];
+
+		subindex(field, "record.synapses", i);
+		for (size_t k = 0; k < cfg->n_projs; k++) {
+			const struct cfg_proj *pj = &cfg->projs[k];
+			if (pj->pre != sr->pre || pj->post != sr->post ||
+			    !pj->pl)
+				continue;
+			rc = ms_net_record_synapses(net, (int)k, sr->var,
+			                            sr->dt);
+			if (rc)
+				return net_fail(cfg, net, err, &sr->at, field,
+				                rc);
+		}
 	}
 	return 0;
 }

@@ -160,6 +160,20 @@ static ms_config *load_ok(const char *text)
 	"  delta_t: {from: -10 ms, to: 10 ms, step: 5 ms}\n"
 #define STDP STDP_HEAD "  pre: a\n  post: t\n" STDP_REST
 
+/* A plastic projection a -> t and a static one a -> n (lines 7 and 8),
+ * then record.synapses; its entries start on line 11. */
+#define SYNREC                                                                 \
+	"duration: 1 ms\npopulations:\n"                                       \
+	"  - {name: a, model: spike_source, size: 1}\n"                        \
+	"  - {name: t, model: spike_source, size: 1}\n"                        \
+	"  - {name: n, model: lif_delta, size: 1}\n"                           \
+	"projections:\n"                                                       \
+	"  - {pre: a, post: t, connector: {rule: one_to_one}, synapse: "       \
+	"{delay: 1 ms}, plasticity: {rule: stdp_pair}}\n"                      \
+	"  - {pre: a, post: n, connector: {rule: one_to_one}, synapse: "       \
+	"{weight: 1 mV, delay: 1 ms}}\n"                                       \
+	"record:\n  synapses:\n"
+
 /* ------------------------------------------------------------------------ */
 /* Rejected configurations                                                  */
 
@@ -225,7 +239,7 @@ static const struct bad bad[] = {
      "fields: pre, post, connector, synapse, plasticity"},
     {POPS "record:\n  spikes: all\n  voltages: [a]\n", MS_ECONFIG,
      "cfg.yaml:9:3: record.voltages: unknown field; allowed fields: "
-     "spikes, state"},
+     "spikes, state, synapses"},
     {POPS "record:\n  state:\n    - {population: a, variable: V_m, dt: "
           "1 ms}\n",
      MS_ECONFIG,
@@ -676,6 +690,22 @@ static const struct bad bad[] = {
     {"populations:\n  - {name: a, model: spike_source, size: 1}\n", MS_ECONFIG,
      "cfg.yaml:1:1: missing field \"duration\" (the simulated time, e.g. "
      "1000 ms)"},
+    /* record.synapses: the entry is on line 11, its mapping at column 7. */
+    {SYNREC "    - {pre: a, post: n, variable: w, interval: 1 ms}\n",
+     MS_ECONFIG,
+     "cfg.yaml:11:7: record.synapses[0]: no plastic projection from a to "
+     "n: only the weights of projections with a plasticity rule change"},
+    {SYNREC "    - {pre: a, post: t, variable: V, interval: 1 ms}\n", MS_ENOENT,
+     "cfg.yaml:11:35: record.synapses[0].variable: synapses have no "
+     "variable \"V\"; expected w (device state) or G (conductance)"},
+    {SYNREC "    - {pre: a, post: t, variable: w}\n", MS_ECONFIG,
+     "~cfg.yaml:11:7: record.synapses[0]: missing field \"interval\""},
+    {SYNREC "    - {pre: a, post: t, variable: G, interval: 0 ms}\n", MS_EINVAL,
+     "cfg.yaml:11:48: record.synapses[0].interval: expected a time > 0 "
+     "ms, got \"0 ms\""},
+    {SYNREC "    - {pre: a, post: x, variable: G, interval: 1 ms}\n", MS_ENOENT,
+     "~cfg.yaml:11:22: record.synapses[0].post: no population "
+     "named \"x\""},
 };
 
 START_TEST(config_rejects_bad_input)

@@ -372,6 +372,32 @@ def test_examples_run(tmp):
                       '%s: excitatory neurons fire' % ex)
 
 
+def test_learning_example(tmp):
+    """examples/stdp_learning.yaml records the device states of its plastic
+    synapses: 10 frames of 2000 synapses over 1 s, valid per
+    docs/formats.md, starting at w_init = 0.5 and then learning."""
+    out = os.path.join(tmp, 'learn.h5')
+    r = memspike(['run', os.path.join(ROOT, 'examples', 'stdp_learning.yaml'),
+                  '-o', out, '--duration', '1 s'], tmp)
+    if not check(r.returncode == 0, 'stdp_learning: exit %d %s'
+                 % (r.returncode, r.stderr)):
+        return
+    verify(out)
+    with h5py.File(out, 'r') as f:
+        g = f['memspike/synapses/input__neurons/w']
+        w = g['data'][()]
+        check(w.shape == (10, 2000), 'synapse frames %s, expected (10, 2000)'
+              % (w.shape,))
+        check(np.all(w[0] == np.float32(0.5)), 'first frame is w_init')
+        check(np.all((w >= 0) & (w <= 1)), 'states within [0, 1]')
+        check(np.count_nonzero(w[-1] != w[0]) > 1000,
+              'most synapses changed in 1 s')
+        src = g['mapping/src_ids'][()]
+        trg = g['mapping/trg_ids'][()]
+        check(src.max() == 199 and trg.max() == 9,
+              'mapping names the 200 sources and 10 targets')
+
+
 def main():
     tests = [(k, v) for k, v in globals().items() if k.startswith('test_')]
     for name, fn in tests:
