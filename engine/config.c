@@ -464,6 +464,44 @@ static int parse_quantity_in(struct ctx *c, const yaml_node_t *n,
 	                        why);
 }
 
+/* A model, rule, device or waveform parameter: a quantity in the range of
+ * its table entry. Where the table allows infinity (a time constant whose
+ * infinite value switches a decay off), "inf" or "inf <unit>" gives it;
+ * other fields never take it (docs/units.md). */
+static int parse_param_value(struct ctx *c, const yaml_node_t *n,
+                             const char *field, const ms_param_info *pi,
+                             double *out)
+{
+	const char *s = n && n->type == YAML_SCALAR_NODE ? text_of(n) : "";
+
+	if (isinf(pi->max) && !strncmp(s, "inf", 3) &&
+	    (s[3] == '\0' || s[3] == ' ')) {
+		double one;
+		char msg[256];
+
+		/* The unit after it must still be one of the dimension. */
+		if (s[3] == ' ' && pi->dim != MS_DIM_NONE) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "1%s", s + 3);
+			if (ms__unit_parse(buf, pi->dim, &one, msg,
+			                   sizeof(msg)))
+				return fail(c, n, field, MS_EUNIT, "%s", msg);
+		} else if (s[3] == ' ') {
+			return fail(c, n, field, MS_ECONFIG,
+			            "expected inf or a number, got \"%s\"", s);
+		} else if (pi->dim != MS_DIM_NONE) {
+			/* Like any quantity, inf needs its unit. */
+			return parse_quantity_in(c, n, field, pi->dim, pi->min,
+			                         pi->min_open, pi->max, "",
+			                         out);
+		}
+		*out = INFINITY;
+		return 0;
+	}
+	return parse_quantity_in(c, n, field, pi->dim, pi->min, pi->min_open,
+	                         pi->max, "", out);
+}
+
 /* A non-negative decimal integer in [min, max]. */
 static int parse_uint(struct ctx *c, const yaml_node_t *n, const char *field,
                       uint64_t min, uint64_t max, uint64_t *out)
@@ -953,9 +991,7 @@ static int parse_params(struct ctx *c, const yaml_node_t *n, const char *field,
 		for (i = 0; strcmp(info[i].name, text_of(k)); i++)
 			;
 		subfield(sub, field, info[i].name);
-		rc = parse_quantity_in(c, v, sub, info[i].dim, info[i].min,
-		                       info[i].min_open, info[i].max, "",
-		                       &cp->value);
+		rc = parse_param_value(c, v, sub, &info[i], &cp->value);
 		if (rc)
 			goto fail;
 		cp->name = info[i].name;
@@ -1352,8 +1388,7 @@ static int parse_waveform(struct ctx *c, const yaml_node_t *n,
 		}
 		if ((pi = find_param(info, np, text_of(k))) == NULL)
 			continue;
-		rc = parse_quantity_in(c, v, sub, pi->dim, pi->min,
-		                       pi->min_open, pi->max, "", &x);
+		rc = parse_param_value(c, v, sub, pi, &x);
 		if (rc == 0)
 			rc = add_setting(w->set, &w->n_set, pi->name, NULL, x,
 			                 v);
@@ -2008,8 +2043,7 @@ static int parse_settings(struct ctx *c, const yaml_node_t *n,
 		if (pi == NULL)
 			pi = find_param(st->tab[1], st->n_tab[1], name);
 		if (pi != NULL) {
-			rc = parse_quantity_in(c, v, sub, pi->dim, pi->min,
-			                       pi->min_open, pi->max, "", &x);
+			rc = parse_param_value(c, v, sub, pi, &x);
 			if (rc == 0 && (rc = st->param(st->obj, name, x, msg,
 			                               sizeof(msg))) != 0)
 				return fail(c, v, sub, rc, "%s", msg);

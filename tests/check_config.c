@@ -1112,6 +1112,54 @@ END_TEST
  * additive rule adds A_plus exp(-10 / 20) to w = 0.5. Under linear_R,
  * 1/G = 1/G_min + w (1/G_max - 1/G_min). Both to 1e-12 (rounding only).
  */
+/* "inf <unit>" gives parameters whose range includes infinity (tau_theta:
+ * no decay of the adaptive threshold) exactly that value; elsewhere, or
+ * without a unit, or with a unit of another dimension, it is refused. */
+START_TEST(config_infinite_parameters)
+{
+	static const struct {
+		const char *value;
+		int rc;
+		const char *msg;
+	} cases[] = {
+	    {"tau_theta: inf ms", 0, NULL},
+	    {"tau_theta: inf s", 0, NULL},
+	    {"tau_theta: inf", MS_ECONFIG, "params.tau_theta: expected a time"},
+	    {"tau_theta: inf mV", MS_EUNIT, "params.tau_theta: "},
+	    {"tau_theta: infinity ms", MS_ECONFIG, "params.tau_theta: "},
+	    {"tau_syn_e: inf ms", MS_ECONFIG,
+	     "params.tau_syn_e: expected a time"},
+	};
+	char text[512];
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		ms_config_overrides ov = {0};
+		ms_error err;
+		double x = 0.0;
+		int rc;
+
+		snprintf(text, sizeof(text),
+		         "duration: 1 ms\npopulations:\n  - {name: a, model: "
+		         "lif_cond, size: 1, params: {%s}}\n",
+		         cases[k].value);
+		rc = load_text(text, &err);
+		ck_assert_msg(rc == cases[k].rc, "%s: rc %d (%s), expected %d",
+		              cases[k].value, rc, err.msg, cases[k].rc);
+		if (rc) {
+			ck_assert_msg(strstr(err.msg, cases[k].msg), "%s: %s",
+			              cases[k].value, err.msg);
+			continue;
+		}
+		ms_config *cfg = load_ok(text);
+		ms_net *net = build_ok(cfg, &ov);
+		ck_assert_int_eq(ms_pop_get_param(net, 0, "tau_theta", &x), 0);
+		ck_assert(isinf(x) && x > 0);
+		ms_net_destroy(net);
+		ms_config_destroy(cfg);
+	}
+}
+END_TEST
+
 START_TEST(config_plastic_pair_closed_form)
 {
 	ms_config_overrides ov = {0};
@@ -1391,6 +1439,7 @@ static Suite *config_suite(void)
 	tcase_add_test(good_tc, config_delta_input_fires_on_arrival);
 	tcase_add_test(good_tc, config_current_weight_matches_closed_form);
 	tcase_add_test(good_tc, config_izhikevich_preset_then_params);
+	tcase_add_test(good_tc, config_infinite_parameters);
 	tcase_add_loop_test(good_tc, config_examples_build, 0, 2);
 	tcase_add_test(good_tc, config_plastic_pair_closed_form);
 	tcase_add_test(good_tc, config_stdp_protocol);
