@@ -162,6 +162,39 @@ for bench in cuba bench4; do
 	done
 done
 
+# Conductance-based networks (benchmarks 1 and 3, seed 2: with seed 1 COBA
+# dies out in memspike) and one HH neuron, against Brian2 standalone only.
+# COBAHH runs 1 s only: memspike needs about a minute per simulated second.
+# hh1 lines carry each simulator's spike-time error against
+# ../shared/reference/hh_I10_spikes.csv; memspike runs at rtol = atol = 1e-6.
+export MS_SOURCE_ROOT=$PWD
+for bench in coba hh1 cobahh; do
+	for bio in "${durations[@]}"; do
+		[[ $bench == cobahh && $bio != 1 ]] && continue
+		ms=$(ms_bench_median "$bench" --duration-s "$bio" --seed 2 -o "$tmp/msb.h5")
+		echo "$ms"
+		((brian2)) || continue
+		sa=$("$PY" bench/brian2_bench.py --model "$bench" --mode standalone \
+			--duration-s "$bio" --seed 2 --repeat "$reps" 2>"$tmp/b2.err") ||
+			{
+				cat "$tmp/b2.err" >&2
+				die "brian2_bench.py --model $bench failed"
+			}
+		echo "$sa"
+		err=""
+		[[ $bench == hh1 ]] &&
+			err="memspike_err_ms=$(field spike_err_ms "$ms")"\
+" brian2_err_ms=$(field spike_err_ms "$sa")"\
+" brian2_err_interp_ms=$(field spike_err_interp_ms "$sa")"
+		echo "bench=$bench bio_s=$bio" \
+			"memspike_s=$(field total_s "$ms")" \
+			"brian2_standalone_s=$(field total_s "$sa")" \
+			"ratio_standalone=$(ratio "$(field total_s "$ms")" "$(field total_s "$sa")")" \
+			"memspike_rate_hz=$(field rate_hz "$ms")" \
+			"brian2_rate_hz=$(field rate_hz "$sa")" $err
+	done
+done
+
 # Recording overhead: the same benchmark-4 run with and without spike
 # recording, alternated at least 5 times; the fastest of each is compared,
 # since load from other processes can only add time.
