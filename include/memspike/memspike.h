@@ -102,8 +102,8 @@ typedef struct ms_var_info {
 } ms_var_info;
 
 /* Model registry. Names: "lif_delta", "lif_exp", "lif_cond", "srm",
- * "izhikevich", "hh" (neurons), "poisson", "spike_source" (generators).
- * Returns MS_ENOENT for an unknown model. */
+ * "izhikevich", "hh", "hh_traub" (neurons), "poisson", "spike_source"
+ * (generators). Returns MS_ENOENT for an unknown model. */
 int ms_model_find(const char *model, int *is_generator);
 size_t ms_model_count(void);
 const char *ms_model_name(size_t idx);
