@@ -232,3 +232,48 @@ if ((memory)); then
 		"file_mb=$(($(stat -c %s "$tmp/big.h5") / 1048576))" \
 		"total_s=$elapsed peak_rss_mb=$mb target_mb=100 result=$verdict"
 fi
+
+# Cost of plasticity (bench/plast_bench.c): 1000 Poisson inputs onto 100
+# LIF neurons, all to all, static synapses against pair STDP and waveform
+# STDP (fast mode), alternated in each repetition so that load from other
+# processes hits them alike; medians and their ratios to static. Exact
+# mode runs 1 s of biological time only (seconds per simulated second).
+# Then the classic pair-STDP sweep of issue 4 (201 delta_t points x 60
+# pairings) in memspike and in Brian2 standalone.
+meson compile -C "$BUILD" bench/plast_bench >/dev/null ||
+	die "building bench/plast_bench in $BUILD failed"
+PB=$BUILD/bench/plast_bench
+bio=${durations[-1]}
+declare -A pwalls plines
+for ((r = 0; r < reps; r++)); do
+	for rule in static pair waveform_fast; do
+		line=$("$PB" "$rule" --duration-s "$bio") || die "plast_bench $rule failed"
+		pwalls[$rule]+="$(field wall_s "$line") "
+		plines[$rule]=$line
+	done
+done
+for rule in static pair waveform_fast; do
+	med=$(printf '%s\n' ${pwalls[$rule]} | median)
+	echo "$(set_field wall_s "$med" "${plines[$rule]}") reps=$reps" \
+		"vs_static=$(ratio "$med" "$(printf '%s\n' ${pwalls[static]} | median)")"
+done
+"$PB" waveform_exact --duration-s 1 || die "plast_bench waveform_exact failed"
+ms=$("$PY" bench/ms_stdp_sweep.py --memspike "$MS" --repeat "$reps") ||
+	die "ms_stdp_sweep.py failed"
+echo "$ms"
+"$PY" bench/ms_stdp_sweep.py --memspike "$MS" --repeat "$reps" \
+	--config examples/stdp_zamarreno2011.yaml || die "ms_stdp_sweep.py failed"
+if ((brian2)); then
+	sa=$("$PY" bench/brian2_stdp_sweep.py --repeat "$reps" 2>"$tmp/b2.err") ||
+		{
+			cat "$tmp/b2.err" >&2
+			die "brian2_stdp_sweep.py failed"
+		}
+	echo "$sa"
+	echo "bench=stdp_sweep points=$(field points "$ms") pairings=$(field pairings "$ms")" \
+		"memspike_process_s=$(field process_s "$ms")" \
+		"brian2_process_s=$(field process_s "$sa")" \
+		"memspike_sim_s=$(field sim_s "$ms") brian2_sim_s=$(field sim_s "$sa")" \
+		"ratio_process=$(ratio "$(field process_s "$ms")" "$(field process_s "$sa")")" \
+		"ratio_sim=$(ratio "$(field sim_s "$ms")" "$(field sim_s "$sa")")"
+fi

@@ -1254,14 +1254,20 @@ static int sample(ms_net *net, ms__report *r, double t)
  * A plastic group: settle the targets first, so that their spikes before t
  * reach the rule (on_post) before the weights are read; deliver with the
  * current weights; then the rule sees the pre-synaptic spikes (on_pre).
- * Targets that are generators (teacher populations) take no input.
+ * Targets that are generators (teacher populations) take no input. A
+ * target whose check lies beyond the current window cannot fire before t
+ * (engine/internal.h): settling it would change nothing, so it is skipped.
  */
 static void deliver_plastic(const ms__dev *ev, const ms__proj *j, ms__pop *post)
 {
 	ms__plast *pl = j->pl;
+	const int64_t win = post->net->win;
 
-	for (uint32_t k = 0; k < ev->n; k++)
-		post->model->settle(post, j->target[ev->s0 + k], ev->t);
+	for (uint32_t k = 0; k < ev->n; k++) {
+		uint32_t i = j->target[ev->s0 + k];
+		if (post->chk_win[i] <= win)
+			post->model->settle(post, i, ev->t);
+	}
 	if (pl->read_each)
 		ms__plast_read(pl, ev->t, ev->s0, ev->n);
 	if (post->model->deliver)

@@ -157,7 +157,8 @@ void ms__plast_read(ms__plast *pl, double t, uint64_t s0, uint32_t n)
 		    scale_of(pl, s) * ms__device_read(&pl->dev, s, pl->w[s], t);
 }
 
-/* Synapses into each post unit, in increasing synapse order. */
+/* Synapses into each post unit, in increasing synapse order, with their
+ * sources when rules may keep per-source histories. */
 static int transpose(ms__plast *pl, const ms__proj *j)
 {
 	uint64_t *fill;
@@ -165,7 +166,10 @@ static int transpose(ms__plast *pl, const ms__proj *j)
 	pl->in_row = calloc((size_t)pl->n_post + 1, sizeof(uint64_t));
 	pl->in_syn = malloc((j->n ? j->n : 1) * sizeof(uint64_t));
 	fill = malloc(((size_t)pl->n_post + 1) * sizeof(uint64_t));
-	if (!pl->in_row || !pl->in_syn || !fill) {
+	if (pl->per_src)
+		pl->in_src = malloc((j->n ? j->n : 1) * sizeof(uint32_t));
+	if (!pl->in_row || !pl->in_syn || !fill ||
+	    (pl->per_src && !pl->in_src)) {
 		free(fill);
 		return MS_ENOMEM;
 	}
@@ -174,10 +178,31 @@ static int transpose(ms__plast *pl, const ms__proj *j)
 	for (uint32_t i = 0; i < pl->n_post; i++)
 		pl->in_row[i + 1] += pl->in_row[i];
 	memcpy(fill, pl->in_row, ((size_t)pl->n_post + 1) * sizeof(uint64_t));
-	for (uint64_t s = 0; s < j->n; s++)
-		pl->in_syn[fill[j->target[s]]++] = s;
+	for (uint32_t a = 0; a < pl->n_pre; a++)
+		for (uint64_t s = j->row[a]; s < j->row[a + 1]; s++) {
+			uint64_t k = fill[j->target[s]]++;
+			pl->in_syn[k] = s;
+			if (pl->in_src)
+				pl->in_src[k] = a;
+		}
 	free(fill);
 	return MS_OK;
+}
+
+uint32_t ms__plast_source(const ms__plast *pl, uint64_t s)
+{
+	const uint64_t *row = pl->proj->row;
+	uint32_t a = 0, b = pl->n_pre;
+
+	/* The last row starting at or before s: row[a] <= s < row[b]. */
+	while (b - a > 1) {
+		uint32_t m = a + (b - a) / 2;
+		if (row[m] <= s)
+			a = m;
+		else
+			b = m;
+	}
+	return a;
 }
 
 /* Per-synapse efficacy scales when the connector gave different weights,
@@ -245,11 +270,15 @@ int ms__plast_build(ms_net *net, int k)
 	if (rc)
 		return ms__err(net, rc, "projection %s -> %s: %s", pre->name,
 		               post->name, msg);
+	pl->per_src = j->gofs == NULL;
 	if (scales(pl, j) || transpose(pl, j))
 		return ms__err(net, MS_ENOMEM, "out of memory");
 	pl->read_each =
 	    pl->dcfg.read_sigma > 0 || (pl->dcfg.retention_tau_ms > 0 &&
 	                                pl->dcfg.retention_tau_ms < INFINITY);
+	pl->weight = j->weight;
+	pl->ideal = !pl->dev.stuck && !pl->dev.t_last &&
+	            pl->dcfg.c2c_sigma == 0.0 && pl->dcfg.levels == 0;
 	for (uint64_t s = 0; s < j->n; s++)
 		j->weight[s] =
 		    scale_of(pl, s) * ms__device_G(&pl->dev, pl->w[s]);
@@ -270,6 +299,7 @@ void ms__plast_free(ms__plast *pl)
 	free(pl->scale);
 	free(pl->in_row);
 	free(pl->in_syn);
+	free(pl->in_src);
 	free(pl);
 }
 

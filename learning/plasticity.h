@@ -82,6 +82,18 @@ struct ms__plast {
 	/* Transposed index: the synapses into post unit i are
 	 * in_syn[in_row[i] .. in_row[i+1]-1], in increasing order. */
 	uint64_t *in_row, *in_syn;
+	/* When per_src: every synapse of the projection has the same delay,
+	 * so the arrival times at the synapses of one source are the same
+	 * and rules may keep their pre-synaptic history per source (a
+	 * delivery, on_pre, is then always a whole CSR row). in_src[k] is
+	 * the source of synapse in_syn[k]. */
+	int per_src;
+	uint32_t *in_src;
+	/* The device has no non-ideality (no noise, levels, stuck devices or
+	 * retention): an update is w + dw clamped to [0, 1]. Set with
+	 * weight, the projection's efficacies, by ms__plast_build. */
+	int ideal;
+	double *weight;
 	void *state; /* rule-owned */
 };
 
@@ -98,6 +110,84 @@ int ms__plast_set_option(ms__plast *pl, const char *name, const char *value,
  * 1: post), through the device (noise, bounds, levels, stuck), and update
  * the efficacy the neuron sees. */
 void ms__plast_apply(ms__plast *pl, uint64_t s, double dw, double t, int kind);
+
+/* The efficacy the neuron sees for synapse s in state w. */
+static inline double ms__plast_weight(const ms__plast *pl, uint64_t s, double w)
+{
+	const ms__device_cfg *c = &pl->dev.c;
+	double G = c->map == MS__MAP_LINEAR_G
+	               ? c->G_min + w * (c->G_max - c->G_min)
+	               : ms__device_G(&pl->dev, w);
+
+	return (pl->scale ? pl->scale[s] : pl->eff) * G;
+}
+
+/*
+ * ms__plast_apply with the ideal device's fast path inlined (the same
+ * arithmetic, hence the same result): rules call this in their loops.
+ */
+static inline void ms__plast_step(ms__plast *pl, uint64_t s, double dw,
+                                  double t, int kind)
+{
+	double w;
+
+	if (!pl->ideal) {
+		ms__plast_apply(pl, s, dw, t, kind);
+		return;
+	}
+	w = pl->w[s] + dw;
+	if (w < 0.0)
+		w = 0.0;
+	else if (w > 1.0)
+		w = 1.0;
+	pl->w[s] = w;
+	if (!pl->read_each)
+		pl->weight[s] = ms__plast_weight(pl, s, w);
+}
+
+/*
+ * The common device, ideal, linear in G, with one efficacy scale and the
+ * efficacies kept current (no read noise or retention), with its data
+ * copied into locals so that hot loops keep them in registers:
+ * ms__plast_lin_of fills L and says whether pl has such a device;
+ * ms__plast_lin_step is then ms__plast_step, with the same arithmetic.
+ */
+typedef struct ms__plast_lin {
+	double *w, *weight;
+	double eff, G_min, dG;
+} ms__plast_lin;
+
+static inline int ms__plast_lin_of(const ms__plast *pl, ms__plast_lin *L)
+{
+	const ms__device_cfg *c = &pl->dev.c;
+
+	*L = (ms__plast_lin){pl->w, pl->weight, pl->eff, c->G_min,
+	                     c->G_max - c->G_min};
+	return pl->ideal && !pl->read_each && !pl->scale &&
+	       c->map == MS__MAP_LINEAR_G;
+}
+
+static inline void ms__plast_lin_step(ms__plast_lin L, uint64_t s, double dw)
+{
+	double w = L.w[s] + dw;
+
+	if (w < 0.0)
+		w = 0.0;
+	else if (w > 1.0)
+		w = 1.0;
+	L.w[s] = w;
+	L.weight[s] = L.eff * (L.G_min + w * L.dG);
+}
+
+/* The state of synapse s at t (retention since its last update). */
+static inline double ms__plast_state(const ms__plast *pl, uint64_t s, double t)
+{
+	return pl->ideal ? pl->w[s]
+	                 : ms__device_state_at(&pl->dev, s, pl->w[s], t);
+}
+
+/* The source (row of the projection's CSR) of synapse s. */
+uint32_t ms__plast_source(const ms__plast *pl, uint64_t s);
 
 /* One pulse (sign > 0 potentiating) through a pulse device. */
 void ms__plast_pulse(ms__plast *pl, uint64_t s, int sign, double t, int kind);

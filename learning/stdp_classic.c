@@ -50,21 +50,103 @@ static const char *const wdep_values[] = {"additive", "multiplicative", "gutig",
                                           NULL};
 
 /*
- * Trace arrays of a rule, zero at the start, in one block: n_syn arrays
- * of one value per synapse (ptr[0 .. n_syn-1]) then n_post arrays of one
- * value per post unit. Returns the block (free it to free them all).
+ * Traces of a rule, read and bumped at a common reference time t_ref: a
+ * trace with value x at t0 is stored as X = x e^{(t0 - t_ref)/tau}, so
+ * that x(t) = X e^{-(t - t_ref)/tau}. Reading or bumping every trace of a
+ * kind at one time t then costs one exponential, not one per synapse. The
+ * rounding error relative to the direct form x e^{-(t - t0)/tau} is about
+ * (t - t_ref)/tau ulp; t_ref moves to the current time (every stored value
+ * rescaled) once t - t_ref exceeds REBASE of the shortest time constant,
+ * so it stays below ~REBASE ulp. Events come in time order per synapse;
+ * a post spike may be emitted slightly after a later event of another
+ * synapse (t < t_ref), which the form handles as well.
+ *
+ * Pre-synaptic traces live in "slots": one per source when the projection
+ * has one delay for all synapses (pl->per_src: arrivals at a source's
+ * synapses are the same), else one per synapse.
  */
-static double *trace_arrays(const ms__plast *pl, int n_syn, int n_post,
-                            double **ptr[])
-{
-	size_t ns = pl->proj->n ? pl->proj->n : 1, np = pl->n_post;
-	double *b = calloc(n_syn * ns + n_post * np, sizeof(double)), *q = b;
+#define REBASE    32.0
+#define MAX_KINDS 4
 
-	for (int k = 0; b && k < n_syn + n_post; k++) {
-		*ptr[k] = q;
-		q += k < n_syn ? ns : np;
+typedef struct traces {
+	double *block; /* every array below, zero at the start */
+	double t_ref, horizon;
+	int n;
+	double tau[MAX_KINDS];
+	double *v[MAX_KINDS];
+	size_t len[MAX_KINDS];
+} traces;
+
+/* n_slot kinds of slot traces then n_post kinds of post traces, with
+ * time constants tau[0 .. n_slot+n_post-1]. */
+static int traces_alloc(traces *T, const ms__plast *pl, int n_slot, int n_post,
+                        const double *tau)
+{
+	size_t ns = pl->per_src ? pl->n_pre : pl->proj->n, total = 0;
+	double tmin = INFINITY, *q;
+
+	T->n = n_slot + n_post;
+	for (int k = 0; k < T->n; k++) {
+		T->tau[k] = tau[k];
+		T->len[k] = k < n_slot ? ns : pl->n_post;
+		total += T->len[k];
+		tmin = fmin(tmin, tau[k]);
 	}
-	return b;
+	T->block = calloc(total ? total : 1, sizeof(double));
+	if (!T->block)
+		return MS_ENOMEM;
+	q = T->block;
+	for (int k = 0; k < T->n; k++) {
+		T->v[k] = q;
+		q += T->len[k];
+	}
+	T->t_ref = 0.0;
+	T->horizon = REBASE * tmin;
+	return MS_OK;
+}
+
+/* Move t_ref to t when t is past the horizon. */
+static void traces_at(traces *T, double t)
+{
+	double tmin = INFINITY;
+
+	if (!(t > T->horizon))
+		return;
+	for (int k = 0; k < T->n; k++) {
+		double f = exp(-(t - T->t_ref) / T->tau[k]);
+		double *v = T->v[k];
+		for (size_t i = 0; i < T->len[k]; i++)
+			v[i] *= f;
+		tmin = fmin(tmin, T->tau[k]);
+	}
+	T->t_ref = t;
+	T->horizon = t + REBASE * tmin;
+}
+
+/* e^{-(t - t_ref)/tau} of kind k: stored values times this are values. */
+static inline double decay(const traces *T, int k, double t)
+{
+	return exp(-(t - T->t_ref) / T->tau[k]);
+}
+
+/* e^{(t - t_ref)/tau}: a value of 1 at t, stored. */
+static inline double unit(const traces *T, int k, double t)
+{
+	return exp((t - T->t_ref) / T->tau[k]);
+}
+
+/* Stored value after a spike at t (one_at_t = unit(T, k, t)): set to 1
+ * (nearest) or incremented (all). */
+static inline double bump(double X, double one_at_t, int nearest)
+{
+	return nearest ? one_at_t : X + one_at_t;
+}
+
+/* The slots of the synapses into post unit i (syn as handed to on_post):
+ * their sources, or NULL when the slots are the synapses themselves. */
+static inline const uint32_t *post_slots(const ms__plast *pl, uint32_t i)
+{
+	return pl->per_src ? pl->in_src + pl->in_row[i] : NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -91,10 +173,10 @@ static const char *const pair_opt_names[] = {"pairing", "weight_dependence"};
 static const char *const *const pair_opt_values[] = {pairing_values,
                                                      wdep_values};
 
+enum { PX, PY }; /* pre trace per slot (tau_plus), post trace per unit */
+
 typedef struct pair_state {
-	double *block;  /* the arrays below */
-	double *x, *tx; /* per synapse: pre trace and the time it refers to */
-	double *y, *ty; /* per post unit */
+	traces tr;
 	double mu;
 } pair_state;
 
@@ -107,9 +189,9 @@ static int pair_build(ms__plast *pl, char *err, size_t errlen)
 	if (!S)
 		return MS_ENOMEM;
 	pl->state = S;
-	S->block =
-	    trace_arrays(pl, 2, 2, (double **[]){&S->x, &S->tx, &S->y, &S->ty});
-	if (!S->block)
+	if (traces_alloc(
+	        &S->tr, pl, 1, 1,
+	        (double[]){pl->param[P_TAU_PLUS], pl->param[P_TAU_MINUS]}))
 		return MS_ENOMEM;
 	S->mu = pl->opt[O_WDEP] == 0   ? 0.0
 	        : pl->opt[O_WDEP] == 1 ? 1.0
@@ -122,62 +204,94 @@ static void pair_destroy(ms__plast *pl)
 	pair_state *S = pl->state;
 
 	if (S)
-		free(S->block);
+		free(S->tr.block);
 	free(S);
 	pl->state = NULL;
 }
 
 /* Weight dependence: F_+ (sign > 0) = (1 - w)^mu, F_- = w^mu. */
-static double wdep(double mu, double w, int sign)
+static inline double wdep(double mu, double w, int sign)
 {
 	if (mu == 0.0)
 		return 1.0;
 	return pow(sign > 0 ? 1.0 - w : w, mu);
 }
 
+/*
+ * w += A F(w) v for synapse s at t (kind: 0 pre, 1 post), sign choosing
+ * F_+ or F_-; on the common device (lin, data in L) without reloading the
+ * device's settings at each synapse.
+ */
+static inline void pair_step(ms__plast *pl, ms__plast_lin L, int lin,
+                             uint64_t s, double A, double mu, int sign,
+                             double v, double t)
+{
+	if (lin)
+		ms__plast_lin_step(L, s, A * wdep(mu, L.w[s], sign) * v);
+	else
+		ms__plast_step(
+		    pl, s, A * wdep(mu, ms__plast_state(pl, s, t), sign) * v, t,
+		    sign > 0);
+}
+
 static void pair_on_pre(ms__plast *pl, double t, uint64_t s0, uint32_t n)
 {
 	pair_state *S = pl->state;
-	const double tp = pl->param[P_TAU_PLUS], tm = pl->param[P_TAU_MINUS];
+	traces *T = &S->tr;
 	const double A = pl->param[P_A_MINUS];
 	const int nearest = pl->opt[O_PAIRING] == 1;
+	const uint32_t *target = pl->proj->target;
+	const double mu = S->mu;
+	double *x = T->v[PX], *y = T->v[PY], d, one;
+	ms__plast_lin L;
+	const int lin = ms__plast_lin_of(pl, &L);
 
-	for (uint64_t s = s0; s < s0 + n; s++) {
-		uint32_t i = pl->proj->target[s];
-		double y = S->y[i] * exp(-(t - S->ty[i]) / tm);
-		if (y != 0.0 && A != 0.0) {
-			double w =
-			    ms__device_state_at(&pl->dev, s, pl->w[s], t);
-			ms__plast_apply(pl, s, A * wdep(S->mu, w, -1) * y, t,
-			                0);
-		}
-		S->x[s] =
-		    nearest ? 1.0 : S->x[s] * exp(-(t - S->tx[s]) / tp) + 1.0;
-		S->tx[s] = t;
+	if (!n)
+		return;
+	traces_at(T, t);
+	d = decay(T, PY, t);
+	for (uint64_t s = s0; s < s0 + n && A != 0.0; s++) {
+		double ys = y[target[s]] * d;
+		if (ys != 0.0)
+			pair_step(pl, L, lin, s, A, mu, -1, ys, t);
 	}
+	one = unit(T, PX, t);
+	if (pl->per_src) {
+		uint32_t a = ms__plast_source(pl, s0);
+		x[a] = bump(x[a], one, nearest);
+		return;
+	}
+	for (uint64_t s = s0; s < s0 + n; s++)
+		x[s] = bump(x[s], one, nearest);
 }
 
 static void pair_on_post(ms__plast *pl, double t, uint32_t i,
                          const uint64_t *syn, size_t n)
 {
 	pair_state *S = pl->state;
-	const double tp = pl->param[P_TAU_PLUS], tm = pl->param[P_TAU_MINUS];
+	traces *T = &S->tr;
 	const double A = pl->param[P_A_PLUS];
+	const uint32_t *slot = post_slots(pl, i);
+	const double *x = T->v[PX];
+	const double mu = S->mu;
+	double *y = T->v[PY], d;
+	ms__plast_lin L;
+	const int lin = ms__plast_lin_of(pl, &L);
 
+	traces_at(T, t);
+	d = decay(T, PX, t);
 	for (size_t k = 0; k < n && A != 0.0; k++) {
 		uint64_t s = syn[k];
-		double x = S->x[s] * exp(-(t - S->tx[s]) / tp);
-		if (x != 0.0) {
-			double w =
-			    ms__device_state_at(&pl->dev, s, pl->w[s], t);
-			ms__plast_apply(pl, s, A * wdep(S->mu, w, +1) * x, t,
-			                1);
+		double xs = x[slot ? slot[k] : s] * d;
+		/* The synapses of a unit are scattered: fetch ahead. */
+		if (lin && k + 8 < n) {
+			__builtin_prefetch(&L.w[syn[k + 8]], 1);
+			__builtin_prefetch(&L.weight[syn[k + 8]], 1);
 		}
+		if (xs != 0.0)
+			pair_step(pl, L, lin, s, A, mu, +1, xs, t);
 	}
-	S->y[i] = pl->opt[O_PAIRING] == 1
-	              ? 1.0
-	              : S->y[i] * exp(-(t - S->ty[i]) / tm) + 1.0;
-	S->ty[i] = t;
+	y[i] = bump(y[i], unit(T, PY, t), pl->opt[O_PAIRING] == 1);
 }
 
 const ms__rule ms__rule_stdp_pair = {
@@ -231,84 +345,90 @@ static const char *const triplet_pairing[] = {"nearest", "all", NULL};
 static const char *const triplet_opt_names[] = {"pairing"};
 static const char *const *const triplet_opt_values[] = {triplet_pairing};
 
-typedef struct triplet_state {
-	double *block;        /* the arrays below */
-	double *r1, *r2, *tr; /* per synapse */
-	double *o1, *o2, *to; /* per post unit */
-} triplet_state;
+/* Slot traces r1 (tau_plus), r2 (tau_x); post traces o1 (tau_minus), o2
+ * (tau_y). */
+enum { R1, R2, O1, O2 };
 
 static int triplet_build(ms__plast *pl, char *err, size_t errlen)
 {
-	triplet_state *S = calloc(1, sizeof(*S));
+	traces *T = calloc(1, sizeof(*T));
+	const double *P = pl->param;
 
 	(void)err;
 	(void)errlen;
-	if (!S)
+	if (!T)
 		return MS_ENOMEM;
-	pl->state = S;
-	S->block = trace_arrays(
-	    pl, 3, 3,
-	    (double **[]){&S->r1, &S->r2, &S->tr, &S->o1, &S->o2, &S->to});
-	return S->block ? MS_OK : MS_ENOMEM;
+	pl->state = T;
+	return traces_alloc(
+	    T, pl, 2, 2,
+	    (double[]){P[T_TAU_PLUS], P[T_TAU_X], P[T_TAU_MINUS], P[T_TAU_Y]});
 }
 
 static void triplet_destroy(ms__plast *pl)
 {
-	triplet_state *S = pl->state;
+	traces *T = pl->state;
 
-	if (S)
-		free(S->block);
-	free(S);
+	if (T)
+		free(T->block);
+	free(T);
 	pl->state = NULL;
-}
-
-/* Trace after a spike: set to 1 (nearest) or incremented (all). */
-static inline double bump(double v, int nearest)
-{
-	return nearest ? 1.0 : v + 1.0;
 }
 
 static void triplet_on_pre(ms__plast *pl, double t, uint64_t s0, uint32_t n)
 {
-	triplet_state *S = pl->state;
+	traces *T = pl->state;
 	const double *P = pl->param;
 	const int nearest = pl->opt[0] == 0;
+	const uint32_t *target = pl->proj->target;
+	const uint64_t src = pl->per_src && n ? ms__plast_source(pl, s0) : 0;
+	double *r1 = T->v[R1], *r2 = T->v[R2], dx, dm, u1, u2;
 
+	if (!n)
+		return;
+	traces_at(T, t);
+	dx = decay(T, R2, t);
+	dm = decay(T, O1, t);
 	for (uint64_t s = s0; s < s0 + n; s++) {
-		uint32_t i = pl->proj->target[s];
-		double dt = t - S->tr[s];
-		double r1 = S->r1[s] * exp(-dt / P[T_TAU_PLUS]);
-		double r2 = S->r2[s] * exp(-dt / P[T_TAU_X]);
-		double o1 = S->o1[i] * exp(-(t - S->to[i]) / P[T_TAU_MINUS]);
-		double dw = -o1 * (P[T_A2_MINUS] + P[T_A3_MINUS] * r2);
+		double o1 = T->v[O1][target[s]] * dm;
+		double r = r2[pl->per_src ? src : s] * dx;
+		double dw = -o1 * (P[T_A2_MINUS] + P[T_A3_MINUS] * r);
 		if (dw != 0.0)
-			ms__plast_apply(pl, s, dw, t, 0);
-		S->r1[s] = bump(r1, nearest);
-		S->r2[s] = bump(r2, nearest);
-		S->tr[s] = t;
+			ms__plast_step(pl, s, dw, t, 0);
+	}
+	u1 = unit(T, R1, t);
+	u2 = unit(T, R2, t);
+	if (pl->per_src) {
+		r1[src] = bump(r1[src], u1, nearest);
+		r2[src] = bump(r2[src], u2, nearest);
+		return;
+	}
+	for (uint64_t s = s0; s < s0 + n; s++) {
+		r1[s] = bump(r1[s], u1, nearest);
+		r2[s] = bump(r2[s], u2, nearest);
 	}
 }
 
 static void triplet_on_post(ms__plast *pl, double t, uint32_t i,
                             const uint64_t *syn, size_t n)
 {
-	triplet_state *S = pl->state;
+	traces *T = pl->state;
 	const double *P = pl->param;
 	const int nearest = pl->opt[0] == 0;
-	double dto = t - S->to[i];
-	double o1 = S->o1[i] * exp(-dto / P[T_TAU_MINUS]);
-	double o2 = S->o2[i] * exp(-dto / P[T_TAU_Y]);
-	double amp = P[T_A2_PLUS] + P[T_A3_PLUS] * o2;
+	const uint32_t *slot = post_slots(pl, i);
+	const double *r1 = T->v[R1];
+	double *o1 = T->v[O1], *o2 = T->v[O2], amp, d;
 
+	traces_at(T, t);
+	amp = P[T_A2_PLUS] + P[T_A3_PLUS] * o2[i] * decay(T, O2, t);
+	d = decay(T, R1, t);
 	for (size_t k = 0; k < n && amp != 0.0; k++) {
 		uint64_t s = syn[k];
-		double r1 = S->r1[s] * exp(-(t - S->tr[s]) / P[T_TAU_PLUS]);
-		if (r1 != 0.0)
-			ms__plast_apply(pl, s, r1 * amp, t, 1);
+		double r = r1[slot ? slot[k] : s] * d;
+		if (r != 0.0)
+			ms__plast_step(pl, s, r * amp, t, 1);
 	}
-	S->o1[i] = bump(o1, nearest);
-	S->o2[i] = bump(o2, nearest);
-	S->to[i] = t;
+	o1[i] = bump(o1[i], unit(T, O1, t), nearest);
+	o2[i] = bump(o2[i], unit(T, O2, t), nearest);
 }
 
 const ms__rule ms__rule_stdp_triplet = {

@@ -457,37 +457,38 @@ void ms__wstdp_exact(const ms__wstdp *ctx, const double *p, const double *pre_t,
 /* ------------------------------------------------------------------------ */
 /* Kernels                                                                  */
 
+/*
+ * Add the kernel at x to I. The value is that of the 4-point Lagrange
+ * interpolation in the node values of x's segment (the window of nodes
+ * m-1 .. m+2 on node interval m, shifted inwards at the segment's ends),
+ * written as a cubic in f = (x - start) / step on each interval: the same
+ * polynomial, with rounding differences of a few ulp of the node values.
+ * Exactly 0 outside [z0, z_end), where every window is 0. A cell holds
+ * the interval where it starts; it ends before the second interval after
+ * that one (kernel_tables), so one comparison finds x's interval.
+ */
+static inline void kernel_add(const ms__wkernel *K, double x, double I[2])
+{
+	const double *p;
+	size_t c;
+	double f;
+
+	if (!(x >= K->z0 && x < K->z_end))
+		return;
+	/* Rounding is monotone: c <= ncell - 1 for x < z_end. */
+	c = (size_t)((x - K->z0) * K->inv_hc);
+	p = K->iv + (size_t)K->cell[c] * MS__WK_STRIDE;
+	if (x >= p[MS__WK_STRIDE])
+		p += MS__WK_STRIDE;
+	f = (x - p[0]) * p[1];
+	I[0] += ((p[5] * f + p[4]) * f + p[3]) * f + p[2];
+	I[1] += ((p[9] * f + p[8]) * f + p[7]) * f + p[6];
+}
+
 void ms__wkernel_eval(const ms__wkernel *K, double x, double I[2])
 {
-	size_t a = 0, b, n, i0, j;
-	double u, t, L[4];
-
 	I[0] = I[1] = 0.0;
-	if (K->zero || !(x >= K->x0 && x <= K->x1))
-		return;
-	b = K->nseg;
-	while (b - a > 1) {
-		size_t m = a + (b - a) / 2;
-		if (K->sx[m] <= x)
-			a = m;
-		else
-			b = m;
-	}
-	i0 = K->si[a];
-	n = K->si[a + 1] - i0;
-	u = (x - K->sx[a]) / K->sh[a];
-	j = u > 1.0 ? (size_t)u - 1 : 0;
-	if (j + 4 > n)
-		j = n - 4;
-	t = u - (double)j;
-	L[0] = -(t - 1) * (t - 2) * (t - 3) / 6;
-	L[1] = t * (t - 2) * (t - 3) / 2;
-	L[2] = -t * (t - 1) * (t - 3) / 2;
-	L[3] = t * (t - 1) * (t - 2) / 6;
-	for (int s = 0; s < 2; s++) {
-		const double *v = K->v[s] + i0 + j;
-		I[s] = L[0] * v[0] + L[1] * v[1] + L[2] * v[2] + L[3] * v[3];
-	}
+	kernel_add(K, x, I);
 }
 
 static void kernel_free(ms__wkernel *K)
@@ -497,7 +498,100 @@ static void kernel_free(ms__wkernel *K)
 	free(K->si);
 	free(K->v[0]);
 	free(K->v[1]);
+	free(K->iv);
+	free(K->cell);
 	memset(K, 0, sizeof(*K));
+}
+
+/*
+ * Coefficients in f of the cubic through y[0..3] at t = 0, 1, 2, 3,
+ * evaluated at t = f + d: P(t) = a0 + a1 t + a2 t^2 + a3 t^3 from the
+ * Lagrange basis, then shifted (Taylor at d); the constant term is the
+ * node value y[d] itself, so that nodes are reproduced exactly.
+ */
+static void cubic(const double *y, int d, double c[4])
+{
+	double a1 = (-11.0 * y[0] + 18.0 * y[1] - 9.0 * y[2] + 2.0 * y[3]) / 6;
+	double a2 = (2.0 * y[0] - 5.0 * y[1] + 4.0 * y[2] - y[3]) / 2;
+	double a3 = (-y[0] + 3.0 * y[1] - 3.0 * y[2] + y[3]) / 6;
+
+	c[0] = y[d];
+	c[1] = a1 + 2.0 * a2 * d + 3.0 * a3 * d * d;
+	c[2] = a2 + 3.0 * a3 * d;
+	c[3] = a3;
+}
+
+/* The evaluation tables of K from its node values (see ms__wkernel). */
+static int kernel_tables(ms__wkernel *K)
+{
+	size_t n = 0, first = SIZE_MAX, last = 0, k;
+	double hc = INFINITY, *iv;
+
+	K->z0 = INFINITY;
+	K->z_end = -INFINITY;
+	if (K->zero)
+		return MS_OK;
+	for (size_t s = 0; s < K->nseg; s++)
+		n += K->si[s + 1] - K->si[s] - 1;
+	iv = malloc((n + 1) * MS__WK_STRIDE * sizeof(double));
+	if (!iv)
+		return MS_ENOMEM;
+	k = 0;
+	for (size_t s = 0; s < K->nseg; s++) {
+		size_t i0 = K->si[s], m = K->si[s + 1] - i0;
+		for (size_t q = 0; q + 1 < m; q++, k++) {
+			size_t j = q ? q - 1 : 0;
+			double *p = iv + k * MS__WK_STRIDE;
+			int nz = 0;
+			if (j + 4 > m)
+				j = m - 4;
+			p[0] = K->sx[s] + (double)q * K->sh[s];
+			p[1] = 1.0 / K->sh[s];
+			for (int part = 0; part < 2; part++) {
+				const double *y = K->v[part] + i0 + j;
+				cubic(y, (int)(q - j), p + 2 + 4 * part);
+				nz |= y[0] != 0.0 || y[1] != 0.0 ||
+				      y[2] != 0.0 || y[3] != 0.0;
+			}
+			if (nz) {
+				if (first == SIZE_MAX)
+					first = k;
+				last = k;
+			}
+		}
+	}
+	if (first == SIZE_MAX) {
+		free(iv);
+		return MS_OK;
+	}
+	iv[n * MS__WK_STRIDE] = K->x1;
+	/* Keep intervals first .. last and the start of the next. */
+	K->nint = last - first + 1;
+	memmove(iv, iv + first * MS__WK_STRIDE,
+	        (K->nint + 1) * MS__WK_STRIDE * sizeof(double));
+	K->iv = iv;
+	K->z0 = iv[0];
+	K->z_end = iv[K->nint * MS__WK_STRIDE];
+	for (k = 0; k < K->nint; k++)
+		hc = fmin(hc,
+		          iv[(k + 1) * MS__WK_STRIDE] - iv[k * MS__WK_STRIDE]);
+	/* Cells of half the narrowest interval, each given the interval
+	 * holding a point a quarter of a cell before it: with rounding in
+	 * the cell's index, x then lies in that interval or the next. */
+	hc *= 0.5;
+	K->inv_hc = 1.0 / hc;
+	K->ncell = (size_t)((K->z_end - K->z0) * K->inv_hc) + 2;
+	K->cell = malloc(K->ncell * sizeof(uint32_t));
+	if (!K->cell)
+		return MS_ENOMEM;
+	k = 0;
+	for (size_t c = 0; c < K->ncell; c++) {
+		double x = K->z0 + ((double)c - 0.25) * hc;
+		while (k + 1 < K->nint && x >= iv[(k + 1) * MS__WK_STRIDE])
+			k++;
+		K->cell[c] = (uint32_t)k;
+	}
+	return MS_OK;
 }
 
 /*
@@ -585,7 +679,7 @@ static int kernel_build(const ms__wstdp *ctx, ms__wkernel *K, const term *t1,
 			if (K->v[0][i] != 0.0 || K->v[1][i] != 0.0)
 				K->zero = 0;
 		}
-	return MS_OK;
+	return kernel_tables(K);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -744,15 +838,11 @@ int ms__wstdp_setup(ms__wstdp *ctx, const ms__waveform *pre,
 /* Increments                                                               */
 
 /* Add the kernel K at x to I; returns 1 if the two waveforms overlap. */
-static int add_kernel(const ms__wkernel *K, double x, double I[2])
+static inline int add_kernel(const ms__wkernel *K, double x, double I[2])
 {
-	double J[2];
-
 	if (!(x > K->x0 && x < K->x1) && !(x == 0.0 && K->x0 == 0.0))
 		return 0;
-	ms__wkernel_eval(K, x, J);
-	I[0] += J[0];
-	I[1] += J[1];
+	kernel_add(K, x, I);
 	return 1;
 }
 
@@ -848,21 +938,34 @@ static const char *const rule_opt_names[] = {"mode", "combine"};
 static const char *const *const rule_opt_values[] = {mode_values,
                                                      combine_values};
 
-/* Recent spikes, oldest first: n of at most cap times. */
+/* Recent spikes, oldest first: n of at most cap times; last, the newest
+ * ever pushed (-inf: none). */
 typedef struct ring {
 	double *t;
 	uint8_t *n;
+	double *last;
 } ring;
 
+/*
+ * Pre-synaptic histories live in "slots": one per source when the
+ * projection has one delay (pl->per_src: the arrivals at a source's
+ * synapses are the same), else one per synapse. A ring is expired only
+ * before a push: a spike that no longer overlaps new ones is skipped by
+ * every reader anyway, and whether it leaves the ring before or at the
+ * next push changes nothing.
+ */
 typedef struct wrule {
 	ms__waveform wpre, wpost; /* prepared copies of the populations' */
 	ms__wstdp ctx;
 	int per_syn; /* device parameters differ: exact with each one's */
+	int F_one;   /* the law's F is 1: dw = I[0] + I[1] */
 	uint32_t cap;
-	ring pre, post;   /* per synapse, per post unit */
+	ring pre, post;   /* per slot, per post unit */
 	double reach_pre; /* a pre arrival at p can still overlap a new
 	                     spike at t iff p > t - reach_pre */
 	double reach_post;
+	double *pp;     /* post-post kernel values of the current post spike */
+	uint32_t *list; /* synapses of one event that may change */
 } wrule;
 
 static void ring_expire(const ring *r, uint64_t k, uint32_t cap, double t,
@@ -879,25 +982,52 @@ static void ring_expire(const ring *r, uint64_t k, uint32_t cap, double t,
 	}
 }
 
-/* Append t; when full the oldest spike is forgotten. */
-static void ring_push(const ring *r, uint64_t k, uint32_t cap, double t)
+/* Expire, then append t; when full the oldest spike is forgotten. */
+static void ring_push(const ring *r, uint64_t k, uint32_t cap, double t,
+                      double reach)
 {
 	double *x = r->t + k * cap;
-	unsigned n = r->n[k];
+	unsigned n;
 
+	ring_expire(r, k, cap, t, reach);
+	n = r->n[k];
 	if (n == cap) {
 		memmove(x, x + 1, (n - 1) * sizeof(double));
 		n--;
 	}
 	x[n] = t;
 	r->n[k] = (uint8_t)(n + 1);
+	r->last[k] = t;
 }
 
 static int ring_alloc(ring *r, uint64_t n, uint32_t cap)
 {
-	r->t = malloc((n ? n : 1) * cap * sizeof(double));
-	r->n = calloc(n ? n : 1, 1);
-	return r->t && r->n ? MS_OK : MS_ENOMEM;
+	if (!n)
+		n = 1;
+	r->t = malloc(n * cap * sizeof(double));
+	r->n = calloc(n, 1);
+	r->last = malloc(n * sizeof(double));
+	if (!r->t || !r->n || !r->last)
+		return MS_ENOMEM;
+	for (uint64_t k = 0; k < n; k++)
+		r->last[k] = -INFINITY;
+	return MS_OK;
+}
+
+/* The most synapses one event can reach: the longest row or column. */
+static size_t widest(const ms__plast *pl)
+{
+	size_t m = 0;
+
+	if (!pl->in_row || !pl->proj->row)
+		return pl->proj->n;
+	for (uint32_t i = 0; i < pl->n_post; i++)
+		if (pl->in_row[i + 1] - pl->in_row[i] > m)
+			m = pl->in_row[i + 1] - pl->in_row[i];
+	for (uint32_t a = 0; a < pl->n_pre; a++)
+		if (pl->proj->row[a + 1] - pl->proj->row[a] > m)
+			m = pl->proj->row[a + 1] - pl->proj->row[a];
+	return m;
 }
 
 static void wave_destroy(ms__plast *pl)
@@ -911,6 +1041,10 @@ static void wave_destroy(ms__plast *pl)
 	free(R->pre.n);
 	free(R->post.t);
 	free(R->post.n);
+	free(R->pre.last);
+	free(R->post.last);
+	free(R->pp);
+	free(R->list);
 	free(R);
 	pl->state = NULL;
 }
@@ -926,6 +1060,7 @@ static int wave_build(ms__plast *pl, char *err, size_t errlen)
 	wrule *R;
 	double h = pl->param[P_HIST], lo;
 	int fast = pl->opt[O_MODE], rc; /* MS__WSTDP_* */
+	const ms__device_model *m = pl->dev.c.m;
 
 	if (h != floor(h)) {
 		snprintf(err, errlen,
@@ -951,56 +1086,265 @@ static int wave_build(ms__plast *pl, char *err, size_t errlen)
 		return rc;
 	R->per_syn = pl->dev.ps != NULL;
 	if ((rc = ms__wstdp_setup(&R->ctx, &R->wpre, &R->wpost, pl->param[P_K],
-	                          pl->opt[O_COMBINE] == 1, pl->dev.c.m,
-	                          pl->dev.c.p, pl->dev.c.opt, pl->param[P_TOL],
+	                          pl->opt[O_COMBINE] == 1, m, pl->dev.c.p,
+	                          pl->dev.c.opt, pl->param[P_TOL],
 	                          R->per_syn ? MS__WSTDP_EXACT : fast,
 	                          pl->param[P_STEP], err, errlen)))
 		return rc;
+	R->F_one = !m->F || (m->F_is_one && m->F_is_one(pl->dev.c.opt));
 	R->cap = (uint32_t)h;
 	lo = fmin(R->wpre.lo, R->wpost.lo);
 	R->reach_pre = R->wpre.hi - lo;
 	R->reach_post = R->wpost.hi - lo;
-	if (ring_alloc(&R->pre, pl->proj->n, R->cap) ||
+	R->pp = malloc(2 * R->cap * sizeof(double));
+	R->list = malloc((widest(pl) + 1) * sizeof(uint32_t));
+	if (!R->pp || !R->list ||
+	    ring_alloc(&R->pre, pl->per_src ? pl->n_pre : pl->proj->n,
+	               R->cap) ||
 	    ring_alloc(&R->post, pl->n_post, R->cap))
 		return MS_ENOMEM;
 	return MS_OK;
 }
 
-/* The increment of synapse s for a new spike at t, applied through the
- * device with the state frozen at its value at t. */
-static void update(ms__plast *pl, const wrule *R, uint64_t s, uint32_t i,
-                   int is_post, double t)
+/* The common device of ms__plast_lin_of with F = 1 (the law's window
+ * off): the fast loops below. */
+static int lin_of(const ms__plast *pl, const wrule *R, ms__plast_lin *L)
 {
-	const double *pt = R->pre.t + s * R->cap;
-	const double *qt = R->post.t + (uint64_t)i * R->cap;
-	size_t np = R->pre.n[s], nq = R->post.n[i];
-	const double *p = NULL;
-	double I[2], w;
+	return ms__plast_lin_of(pl, L) && R->F_one;
+}
 
-	if (R->per_syn) {
-		p = ms__device_params(&pl->dev, s);
-		ms__wstdp_exact(&R->ctx, p, pt, np, qt, nq, is_post, t, I,
-		                NULL);
-	} else {
-		ms__wstdp_increment(&R->ctx, pt, np, qt, nq, is_post, t, I,
-		                    NULL);
-	}
+/* Apply the increment I to synapse s at t, through the device with the
+ * state frozen at its value at t (law parameters p, NULL: the cfg's). */
+static inline void apply(ms__plast *pl, const wrule *R, const double *p,
+                         uint64_t s, const double I[2], int is_post, double t)
+{
+	double dw;
+
 	if (I[0] == 0.0 && I[1] == 0.0)
 		return;
-	w = ms__device_state_at(&pl->dev, s, pl->w[s], t);
-	ms__plast_apply(pl, s, ms__wstdp_dw(&R->ctx, p, w, I), t, is_post);
+	dw = R->F_one ? I[0] + I[1]
+	              : ms__wstdp_dw(&R->ctx, p, ms__plast_state(pl, s, t), I);
+	ms__plast_step(pl, s, dw, t, is_post);
+}
+
+/* The exact increment of synapse s (pre history in slot a) for a new
+ * spike at t. */
+static void update_exact(ms__plast *pl, const wrule *R, uint64_t s, uint64_t a,
+                         uint32_t i, int is_post, double t)
+{
+	const double *pt = R->pre.t + a * R->cap;
+	const double *qt = R->post.t + (uint64_t)i * R->cap;
+	const double *p =
+	    R->per_syn ? ms__device_params(&pl->dev, s) : R->ctx.p;
+	double I[2];
+
+	ms__wstdp_exact(&R->ctx, p, pt, R->pre.n[a], qt, R->post.n[i], is_post,
+	                t, I, NULL);
+	apply(pl, R, p, s, I, is_post, t);
+}
+
+/*
+ * Sum of the kernel K at t - u[k] (sign +1) or u[k] - t (sign -1) over
+ * the n spikes u into I, in order. Without counting overlaps (fast mode)
+ * this is what add_kernel would add: a kernel is 0 where the two
+ * waveforms do not overlap.
+ */
+static inline void add_all(const ms__wkernel *K, const double *u, unsigned n,
+                           double t, double sign, double I[2])
+{
+	for (unsigned k = 0; k < n; k++)
+		kernel_add(K, sign * (t - u[k]), I);
+}
+
+/* The same with add_kernel, returning how many overlap (hybrid mode). */
+static inline size_t add_count(const ms__wkernel *K, const double *u,
+                               unsigned n, double t, double sign, double I[2])
+{
+	size_t c = 0;
+
+	for (unsigned k = 0; k < n; k++)
+		c += add_kernel(K, sign * (t - u[k]), I);
+	return c;
+}
+
+/*
+ * The fast or hybrid increment of a pre arrival at t whose own part (its
+ * single term and pre-pre kernels, in the order ms__wstdp_increment adds
+ * them) is P, from np overlapping pre spikes, at synapse s onto unit i:
+ * add the pre-post kernels of i's post spikes. Hybrid mode turns to
+ * quadrature when more than one known spike overlaps.
+ */
+static inline void fast_pre(ms__plast *pl, const wrule *R, uint64_t s,
+                            uint64_t a, uint32_t i, double t, const double P[2],
+                            size_t np)
+{
+	const ms__wkernel *K = &R->ctx.k_pp;
+	const double *qt = R->post.t + (uint64_t)i * R->cap;
+	double I[2] = {P[0], P[1]};
+
+	if (R->ctx.fast == MS__WSTDP_FAST) {
+		add_all(K, qt, R->post.n[i], t, -1.0, I);
+	} else if (np + add_count(K, qt, R->post.n[i], t, -1.0, I) > 1) {
+		update_exact(pl, R, s, a, i, 0, t);
+		return;
+	}
+	apply(pl, R, NULL, s, I, 0, t);
+}
+
+/*
+ * Fast mode on the common device (lin_of): a pre arrival at t, with own
+ * part P, at synapses s0 .. s0+n-1 sharing one history (per source), or
+ * a post spike of a unit at t over its n synapses syn (slots slot, or the
+ * synapses) with post-post values pp[0 .. 2 npp - 1]. The same sums as
+ * fast_pre and wave_on_post, with the loop's data in locals. When the
+ * spike's own terms are 0, only synapses whose newest partner spike lies
+ * inside the kernel's support [z0, z_end) can change: a first pass lists
+ * them without branches, the second updates them.
+ */
+static void pre_lin(const wrule *R, ms__plast_lin L, const uint32_t *target,
+                    uint64_t s0, uint32_t n, double t, const double P[2])
+{
+	const ms__wkernel K = R->ctx.k_pp;
+	const double *post_t = R->post.t, *last = R->post.last;
+	const uint8_t *post_n = R->post.n;
+	const uint32_t cap = R->cap;
+	uint32_t *list = R->list, m = 0;
+
+	if (P[0] == 0.0 && P[1] == 0.0) {
+		for (uint32_t k = 0; k < n; k++) {
+			list[m] = k;
+			m += last[target[s0 + k]] - t >= K.z0;
+		}
+	} else {
+		for (uint32_t k = 0; k < n; k++)
+			list[m++] = k;
+	}
+	for (uint32_t e = 0; e < m; e++) {
+		uint64_t s = s0 + list[e];
+		uint32_t i = target[s];
+		const double *qt = post_t + (uint64_t)i * cap;
+		double I[2] = {P[0], P[1]};
+		for (unsigned k = 0; k < post_n[i]; k++)
+			kernel_add(&K, qt[k] - t, I);
+		if (I[0] != 0.0 || I[1] != 0.0)
+			ms__plast_lin_step(L, s, I[0] + I[1]);
+	}
+}
+
+static void post_lin(const wrule *R, ms__plast_lin L, const uint64_t *syn,
+                     const uint32_t *slot, size_t n, double t, size_t npp)
+{
+	const ms__wkernel K = R->ctx.k_pp;
+	const double *pre_t = R->pre.t, *pp = R->pp, *last = R->pre.last;
+	const uint8_t *pre_n = R->pre.n;
+	const uint32_t cap = R->cap;
+	const double S0 = R->ctx.single_post[0], S1 = R->ctx.single_post[1];
+	uint32_t *list = R->list;
+	size_t m = 0;
+
+	if (S0 == 0.0 && S1 == 0.0 && npp == 0) {
+		for (size_t k = 0; k < n; k++) {
+			list[m] = (uint32_t)k;
+			m += t - last[slot ? slot[k] : syn[k]] < K.z_end;
+		}
+	} else {
+		for (size_t k = 0; k < n; k++)
+			list[m++] = (uint32_t)k;
+	}
+	for (size_t e = 0; e < m; e++) {
+		size_t k = list[e];
+		uint64_t s = syn[k], a = slot ? slot[k] : s;
+		const double *pt = pre_t + a * cap;
+		double I[2] = {S0, S1};
+		if (e + 8 < m) {
+			__builtin_prefetch(&L.w[syn[list[e + 8]]], 1);
+			__builtin_prefetch(&L.weight[syn[list[e + 8]]], 1);
+		}
+		for (unsigned q = 0; q < pre_n[a]; q++)
+			kernel_add(&K, t - pt[q], I);
+		for (size_t q = 0; q < npp; q++) {
+			I[0] += pp[2 * q];
+			I[1] += pp[2 * q + 1];
+		}
+		if (I[0] != 0.0 || I[1] != 0.0)
+			ms__plast_lin_step(L, s, I[0] + I[1]);
+	}
 }
 
 static void wave_on_pre(ms__plast *pl, double t, uint64_t s0, uint32_t n)
 {
 	wrule *R = pl->state;
+	const uint32_t *target = pl->proj->target;
+	const int fast = R->ctx.fast != MS__WSTDP_EXACT;
+	uint64_t a = pl->per_src ? ms__plast_source(pl, s0) : s0;
+	double P[2] = {0.0, 0.0};
+	size_t np = 0;
 
+	ms__plast_lin L;
+
+	if (R->ctx.fast == MS__WSTDP_FAST && pl->per_src && n &&
+	    lin_of(pl, R, &L)) {
+		P[0] = R->ctx.single_pre[0];
+		P[1] = R->ctx.single_pre[1];
+		add_all(&R->ctx.k_pre, R->pre.t + a * R->cap, R->pre.n[a], t,
+		        1.0, P);
+		pre_lin(R, L, target, s0, n, t, P);
+		ring_push(&R->pre, a, R->cap, t, R->reach_pre);
+		return;
+	}
 	for (uint64_t s = s0; s < s0 + n; s++) {
-		uint32_t i = pl->proj->target[s];
-		ring_expire(&R->pre, s, R->cap, t, R->reach_pre);
-		ring_expire(&R->post, i, R->cap, t, R->reach_post);
-		update(pl, R, s, i, 0, t);
-		ring_push(&R->pre, s, R->cap, t);
+		if (!pl->per_src)
+			a = s;
+		if (fast && (s == s0 || !pl->per_src)) {
+			P[0] = R->ctx.single_pre[0];
+			P[1] = R->ctx.single_pre[1];
+			np = add_count(&R->ctx.k_pre, R->pre.t + a * R->cap,
+			               R->pre.n[a], t, 1.0, P);
+		}
+		if (fast)
+			fast_pre(pl, R, s, a, target[s], t, P, np);
+		else
+			update_exact(pl, R, s, a, target[s], 0, t);
+		if (!pl->per_src)
+			ring_push(&R->pre, a, R->cap, t, R->reach_pre);
+	}
+	if (pl->per_src && n)
+		ring_push(&R->pre, a, R->cap, t, R->reach_pre);
+}
+
+/*
+ * Post-post kernels of a post spike of unit i at t with i's earlier ones:
+ * the same for all of i's synapses, evaluated once. The nonzero values go
+ * to R->pp (to be added after the pre-post ones, in the order of
+ * ms__wstdp_increment); returns how many overlap, *npp the values.
+ */
+static size_t post_post(wrule *R, uint32_t i, double t, size_t *npp)
+{
+	const double *qt = R->post.t + (uint64_t)i * R->cap;
+	size_t nq = 0;
+
+	*npp = 0;
+	for (unsigned k = 0; k < R->post.n[i]; k++) {
+		double J[2] = {0.0, 0.0};
+		if (!add_kernel(&R->ctx.k_post, t - qt[k], J))
+			continue;
+		nq++;
+		if (J[0] != 0.0 || J[1] != 0.0) {
+			R->pp[2 * *npp] = J[0];
+			R->pp[2 * *npp + 1] = J[1];
+			(*npp)++;
+		}
+	}
+	return nq;
+}
+
+/* The synapses of a post unit are scattered: fetch a few ahead. */
+static inline void fetch_ahead(const ms__plast *pl, const uint64_t *syn,
+                               size_t k, size_t n)
+{
+	if (k + 8 < n) {
+		__builtin_prefetch(&pl->w[syn[k + 8]], 1);
+		__builtin_prefetch(&pl->weight[syn[k + 8]], 1);
 	}
 }
 
@@ -1008,13 +1352,41 @@ static void wave_on_post(ms__plast *pl, double t, uint32_t i,
                          const uint64_t *syn, size_t n)
 {
 	wrule *R = pl->state;
+	const ms__wstdp *C = &R->ctx;
+	const uint32_t *slot = pl->per_src ? pl->in_src + pl->in_row[i] : NULL;
+	size_t nq = 0, npp = 0;
 
-	ring_expire(&R->post, i, R->cap, t, R->reach_post);
-	for (size_t k = 0; k < n; k++) {
-		ring_expire(&R->pre, syn[k], R->cap, t, R->reach_pre);
-		update(pl, R, syn[k], i, 1, t);
+	ms__plast_lin L;
+
+	if (C->fast != MS__WSTDP_EXACT)
+		nq = post_post(R, i, t, &npp);
+	if (C->fast == MS__WSTDP_FAST && lin_of(pl, R, &L)) {
+		post_lin(R, L, syn, slot, n, t, npp);
+		ring_push(&R->post, i, R->cap, t, R->reach_post);
+		return;
 	}
-	ring_push(&R->post, i, R->cap, t);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t s = syn[k], a = slot ? slot[k] : s;
+		const double *pt = R->pre.t + a * R->cap;
+		double I[2] = {C->single_post[0], C->single_post[1]};
+
+		fetch_ahead(pl, syn, k, n);
+		if (C->fast == MS__WSTDP_FAST) {
+			add_all(&C->k_pp, pt, R->pre.n[a], t, 1.0, I);
+		} else if (C->fast == MS__WSTDP_EXACT ||
+		           nq + add_count(&C->k_pp, pt, R->pre.n[a], t, 1.0,
+		                          I) >
+		               1) {
+			update_exact(pl, R, s, a, i, 1, t);
+			continue;
+		}
+		for (size_t q = 0; q < npp; q++) {
+			I[0] += R->pp[2 * q];
+			I[1] += R->pp[2 * q + 1];
+		}
+		apply(pl, R, NULL, s, I, 1, t);
+	}
+	ring_push(&R->post, i, R->cap, t, R->reach_post);
 }
 
 const ms__rule ms__rule_stdp_waveform = {

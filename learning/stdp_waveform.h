@@ -18,6 +18,7 @@
 #define MS_LEARNING_STDP_WAVEFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "learning/waveform.h"
 #include "synapses/device.h"
@@ -36,7 +37,20 @@ typedef struct ms__wkernel {
 	size_t *si;   /* index of each segment's first node (nseg + 1) */
 	double *v[2]; /* node values of the I[0] and I[1] parts */
 	int zero;     /* identically 0 */
+	/* For evaluation: the interpolating cubic of every node interval,
+	 * MS__WK_STRIDE doubles each (start, 1/step, then the coefficients
+	 * of both parts in the local coordinate), with a final sentinel
+	 * holding the end; only the intervals from the first to the last
+	 * whose values are not all 0, [z0, z_end). Cells of width hc (no
+	 * wider than any interval) from z0 give each x a first interval to
+	 * try. */
+	double z0, z_end, inv_hc;
+	size_t nint, ncell;
+	double *iv;
+	uint32_t *cell;
 } ms__wkernel;
+
+#define MS__WK_STRIDE 10
 
 typedef struct ms__wstdp {
 	const ms__waveform *pre, *post; /* prepared; must outlive the ctx */

@@ -131,6 +131,12 @@ static double window(int kind, double p, double j, double w, int sign)
 	return 1.0;
 }
 
+/* F_is_one of the models whose F is window(opt[0], ...) alone. */
+static int no_window(const int *opt)
+{
+	return opt[0] == WIN_NONE;
+}
+
 static void no_band(const double *p, const int *opt, double *lo, double *hi)
 {
 	(void)p;
@@ -200,6 +206,7 @@ static const ms__device_model sinh_model = {
     .check = no_check,
     .g = sinh_g,
     .F = sinh_F,
+    .F_is_one = no_window,
     .band = sinh_band,
     .no_spread = 1u << SH_P,
 };
@@ -258,6 +265,7 @@ static const ms__device_model exp_model = {
     .check = no_check,
     .g = exp_g,
     .F = exp_F,
+    .F_is_one = no_window,
     .band = exp_band,
     .no_spread = 1u << EX_P,
 };
@@ -395,6 +403,7 @@ static const ms__device_model nld_model = {
     .check = nld_check,
     .g = nld_g,
     .F = nld_F,
+    .F_is_one = no_window,
     .band = no_band,
     .no_spread = 1u << NL_M | 1u << NL_P | 1u << NL_N,
 };
@@ -484,6 +493,7 @@ static const ms__device_model vteam_model = {
     .check = vteam_check,
     .g = vteam_g,
     .F = vteam_F,
+    .F_is_one = no_window,
     .band = vteam_band,
     .no_spread = 1u << VT_P,
 };

@@ -53,6 +53,9 @@ typedef struct ms__device_model {
 	double (*g)(const double *p, const int *opt, double V_mV);
 	/* State part, >= 0; NULL means 1. sign is +1 or -1 (sign of V). */
 	double (*F)(const double *p, const int *opt, double w, int sign);
+	/* Optional: nonzero when F is exactly 1 for every w with these
+	 * options (no window), so callers may skip it. */
+	int (*F_is_one)(const int *opt);
 	/* g(V) = 0 for *lo <= V <= *hi (lo <= 0 <= hi; both 0 when the law
 	 * has no threshold). */
 	void (*band)(const double *p, const int *opt, double *lo_mV,
