@@ -631,6 +631,340 @@ START_TEST(synapse_report_matches_states)
 }
 END_TEST
 
+/*
+ * The per-source path against the per-synapse path. When every synapse of
+ * a projection has the same delay, rules keep pre-synaptic histories
+ * (traces, waveform spike rings) per source instead of per synapse
+ * (learning/plasticity.h, per_src). The same network is built twice with
+ * a list connector from NSRC + 1 sources onto NTGT teachers, all to all;
+ * source NSRC never fires. In the first copy every delay is D_MS (per
+ * source path); in the second, the silent source's synapses have another
+ * delay, so the projection has two delays and the rules keep per-synapse
+ * histories. The silent source delivers nothing, so both copies see the
+ * same events in the same order; each per-synapse history then holds the
+ * same numbers as its source's, and a synapse's update is the same
+ * floating-point operations in the same order on either path (the
+ * per-source loops only skip synapses whose increment is exactly 0).
+ * Hence every final state must be bit-identical, not merely close.
+ */
+enum { NSRC = 12, NTGT = 4 };
+
+typedef void (*rule_setup)(ms_net *net, int pre, int post, int proj,
+                           int variant);
+
+/* splitmix64 (Steele, Lea & Flood 2014), for test spike trains. */
+static uint64_t mix_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Spike times of n units: gaps of 2 ms plus an exponential of mean
+ * mean_ms, from 5 ms to t_end. */
+static void add_trains(ms_net *net, int pop, uint32_t n, double mean_ms,
+                       double t_end, uint64_t seed)
+{
+	for (uint32_t u = 0; u < n; u++) {
+		double t = 5.0;
+		for (;;) {
+			double r = (double)(mix_next(&seed) >> 11) * 0x1p-53;
+			t += 2.0 - mean_ms * log1p(-r);
+			if (t >= t_end)
+				break;
+			spike(net, pop, u, t);
+		}
+	}
+}
+
+static void paths_net(const char *rule, rule_setup setup, int variant,
+                      int two_delays, double *w, size_t *n)
+{
+	enum { NSYN = (NSRC + 1) * NTGT };
+	uint32_t a[NSYN], b[NSYN];
+	double d[NSYN];
+	ms_conn_spec c = {.rule = MS_CONN_LIST,
+	                  .pre = a,
+	                  .post = b,
+	                  .delays_ms = d,
+	                  .n = NSYN};
+	ms_syn_spec s = {.weight = 1.0, .delay_ms = D_MS};
+	int pre, post, proj;
+	ms_net *net;
+
+	for (uint32_t k = 0; k < NSYN; k++) {
+		a[k] = k / NTGT;
+		b[k] = k % NTGT;
+		d[k] = two_delays && a[k] == NSRC ? D_MS + 0.5 : D_MS;
+	}
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "pre", "spike_source", NSRC + 1, &pre),
+	    MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "post", "spike_source", NTGT, &post),
+	    MS_OK);
+	ck_assert_int_eq(ms_net_connect(net, pre, post, &c, &s, &proj), MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, rule), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "w_init", 0.5),
+	                 MS_OK);
+	setup(net, pre, post, proj, variant);
+	add_trains(net, pre, NSRC, 25.0, 1500.0, 11);
+	add_trains(net, post, NTGT, 40.0, 1500.0, 12);
+	ck_assert_msg(ms_net_run(net, 1600.0) == MS_OK, "%s",
+	              ms_net_errmsg(net));
+	*n = ms_net_projection_size(net, proj);
+	ck_assert_uint_eq(*n, NSYN);
+	ck_assert_int_eq(ms_proj_get_state(net, proj, w, NULL), MS_OK);
+	ms_net_destroy(net);
+}
+
+/* Both paths give bit-identical states, and most synapses learned. */
+static void compare_paths(const char *rule, rule_setup setup, int variant)
+{
+	double w1[(NSRC + 1) * NTGT], w2[(NSRC + 1) * NTGT];
+	size_t n1, n2, moved = 0;
+
+	paths_net(rule, setup, variant, 0, w1, &n1);
+	paths_net(rule, setup, variant, 1, w2, &n2);
+	ck_assert_uint_eq(n1, n2);
+	for (size_t k = 0; k < n1; k++) {
+		ck_assert_msg(memcmp(&w1[k], &w2[k], sizeof(double)) == 0,
+		              "%s variant %d synapse %zu: per source %.17g, "
+		              "per synapse %.17g",
+		              rule, variant, k, w1[k], w2[k]);
+		moved += w1[k] != 0.5 && w1[k] > 0.0 && w1[k] < 1.0;
+	}
+	ck_assert_msg(moved >= NSRC * NTGT * 3 / 4,
+	              "%s variant %d: only %zu synapses learned", rule, variant,
+	              moved);
+}
+
+/* Devices with G linear in 1/w, which the rules' inline update does not
+ * cover: G from 10 to 100 nS. */
+static void linear_R(ms_net *net, int proj)
+{
+	ck_assert_int_eq(
+	    ms_proj_set_device_option(net, proj, "mapping", "linear_R"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "G_min", 10.0),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "G_max", 100.0),
+	                 MS_OK);
+}
+
+/* Variant bits: 1 nearest pairing, 2 multiplicative, 4 linear_R devices
+ * (the rules' general device path instead of the inline one). */
+static void pair_setup(ms_net *net, int pre, int post, int proj, int v)
+{
+	(void)pre;
+	(void)post;
+	ck_assert_int_eq(ms_proj_set_plasticity_option(
+	                     net, proj, "pairing", v & 1 ? "nearest" : "all"),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_option(
+	                     net, proj, "weight_dependence",
+	                     v & 2 ? "multiplicative" : "additive"),
+	                 MS_OK);
+	if (v & 4)
+		linear_R(net, proj);
+}
+
+/* Triplet with a pair term too, so that pre and post both matter:
+ * variant 0 nearest, 1 all. */
+static void triplet_setup(ms_net *net, int pre, int post, int proj, int v)
+{
+	(void)pre;
+	(void)post;
+	ck_assert_int_eq(ms_proj_set_plasticity_option(net, proj, "pairing",
+	                                               v ? "all" : "nearest"),
+	                 MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_plasticity_param(net, proj, "A2_plus", 5e-3), MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_plasticity_param(net, proj, "A2_minus", 5e-3), MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_plasticity_param(net, proj, "A3_minus", 1e-3), MS_OK);
+}
+
+/* The waveforms and device of examples/stdp_zamarreno2011.yaml in mV, at
+ * I0 = 1 mHz. Variant: mode 0 exact, 1 fast, 2 hybrid; + 4 linear_R. */
+static void zam_waveform(ms_net *net, int pop)
+{
+	static const char *const names[] = {"A_plus",  "tau_plus",  "T_plus",
+	                                    "A_minus", "tau_minus", "T_minus"};
+	static const double values[] = {1000.0, 3.0, 5.0, 250.0, 40.0, 75.0};
+
+	ck_assert_int_eq(ms_pop_set_waveform(net, pop, "exp"), MS_OK);
+	for (int k = 0; k < 6; k++)
+		ck_assert_int_eq(
+		    ms_pop_set_waveform_param(net, pop, names[k], values[k]),
+		    MS_OK);
+}
+
+static void waveform_setup(ms_net *net, int pre, int post, int proj, int v)
+{
+	static const char *const modes[] = {"exact", "fast", "hybrid"};
+
+	zam_waveform(net, pre);
+	zam_waveform(net, post);
+	ck_assert_int_eq(ms_proj_set_plasticity_param(net, proj, "k", 0.9),
+	                 MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_plasticity_option(net, proj, "mode", modes[v & 3]),
+	    MS_OK);
+	ck_assert_int_eq(ms_proj_set_device(net, proj, "exp_threshold"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "V_th", 1000.0),
+	                 MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_device_param(net, proj, "V0", 1000.0 / 7.0), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "I0", 1e-3),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "w_init", 0.5),
+	                 MS_OK);
+	if (v & 4)
+		linear_R(net, proj);
+}
+
+START_TEST(per_source_path_pair)
+{
+	for (int v = 0; v < 8; v++)
+		compare_paths("stdp_pair", pair_setup, v);
+}
+END_TEST
+
+START_TEST(per_source_path_triplet)
+{
+	for (int v = 0; v < 2; v++)
+		compare_paths("stdp_triplet", triplet_setup, v);
+}
+END_TEST
+
+START_TEST(per_source_path_waveform)
+{
+	static const int variants[] = {0, 1, 2, 5, 6};
+
+	for (size_t k = 0; k < 5; k++)
+		compare_paths("stdp_waveform", waveform_setup, variants[k]);
+}
+END_TEST
+
+/*
+ * Traces relative to a shared reference time, over a long run: pair STDP
+ * with tau_plus = tau_minus = 20 ms moves the reference every 32 tau =
+ * 640 ms, about 310 times in 200 s (without the moves a stored trace
+ * would overflow: e^{200 s / 20 ms} = e^{10^4}). Protocol: N = 4000
+ * pairings T = 50 ms apart, pre arrival at k T, post at k T + dt for
+ * dt in [0, T), on one synapse per dt, weights inside the bounds
+ * (additive, A_plus = 1e-5, A_minus = -1.05e-5). With q = e^{-T/tau},
+ * all-to-all traces (post k sees pres 0..k, pre k sees posts 0..k-1):
+ *   dw = A+ e^{-dt/tau} (N - q (1 - q^N)/(1 - q)) / (1 - q)
+ *      + A- e^{dt/tau} q (N - (1 - q^N)/(1 - q)) / (1 - q);
+ * nearest (one pre and one post before each spike):
+ *   dw = N A+ e^{-dt/tau} + (N - 1) A- e^{-(T - dt)/tau}.
+ * Tolerance 1e-12 absolute: 8000 additions to w ~ 0.5 round by at most
+ * 5.6e-17 each, 4.5e-13 in all, and nearly that much in fact, since equal
+ * increments round alike (3.9e-13 measured); the traces' own rounding,
+ * ~32 ulp of increments of 1e-5, is far below. Both paths (one delay,
+ * and two through an extra silent source).
+ */
+enum { NDT = 5, NPAIR = 4000 };
+#define T_PAIR 50.0
+#define TAU    20.0
+#define AP     1e-5
+#define AM     -1.05e-5
+
+/* The closed form above for the pairing at dt. */
+static double long_pairing_dw(int nearest, double dt)
+{
+	const double q = exp(-T_PAIR / TAU), N = NPAIR, e = exp(-dt / TAU);
+	const double g = (1 - pow(q, N)) / (1 - q);
+
+	if (nearest)
+		return N * AP * e + (N - 1) * AM * exp(-(T_PAIR - dt) / TAU);
+	return AP * e * (N - q * g) / (1 - q) + AM / e * q * (N - g) / (1 - q);
+}
+
+/* The protocol on one or two delays (an extra silent source with the
+ * second); returns the largest |w - closed form|. */
+static double long_pairing(int nearest, int two)
+{
+	static const double dts[NDT] = {0.0, 3.0, 17.5, 30.0, 49.0};
+	static uint32_t ids[NPAIR * NDT];
+	static double tp[NPAIR * NDT], tq[NPAIR * NDT];
+	uint32_t a[NDT + 1], b[NDT + 1];
+	double d[NDT + 1], w[NDT + 1], worst = 0.0;
+	ms_conn_spec c = {
+	    .rule = MS_CONN_LIST, .pre = a, .post = b, .delays_ms = d};
+	ms_syn_spec s = {.weight = 1.0, .delay_ms = D_MS};
+	int pre, post, proj;
+	ms_net *net;
+
+	for (uint32_t k = 0; k <= NDT; k++) {
+		a[k] = k;
+		b[k] = k < NDT ? k : 0;
+		d[k] = two && k == NDT ? 2 * D_MS : D_MS;
+	}
+	c.n = NDT + 1;
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "pre", "spike_source", NDT + 1, &pre),
+	    MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "post", "spike_source", NDT, &post),
+	    MS_OK);
+	ck_assert_int_eq(ms_net_connect(net, pre, post, &c, &s, &proj), MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, "stdp_pair"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_option(
+	                     net, proj, "pairing", nearest ? "nearest" : "all"),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_param(net, proj, "A_plus", AP),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_param(net, proj, "A_minus", AM),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "w_init", 0.5),
+	                 MS_OK);
+	for (uint32_t u = 0; u < NDT; u++)
+		for (int k = 0; k < NPAIR; k++) {
+			size_t e = (size_t)u * NPAIR + k;
+			ids[e] = u;
+			tp[e] = 100.0 + k * T_PAIR - D_MS;
+			tq[e] = 100.0 + k * T_PAIR + dts[u];
+		}
+	ck_assert_int_eq(ms_spike_source_add(net, pre, ids, tp, NPAIR * NDT),
+	                 MS_OK);
+	ck_assert_int_eq(ms_spike_source_add(net, post, ids, tq, NPAIR * NDT),
+	                 MS_OK);
+	ck_assert_int_eq(ms_net_run(net, 200.0 + NPAIR * T_PAIR), MS_OK);
+	ck_assert_int_eq(ms_proj_get_state(net, proj, w, NULL), MS_OK);
+	for (int u = 0; u < NDT; u++) {
+		double x = 0.5 + long_pairing_dw(nearest, dts[u]);
+		ck_assert_msg(fabs(w[u] - x) <= 1e-12,
+		              "%s, %s, dt %g: w %.17g, closed form %.17g",
+		              nearest ? "nearest" : "all",
+		              two ? "per synapse" : "per source", dts[u], w[u],
+		              x);
+		worst = fmax(worst, fabs(w[u] - x));
+	}
+	ms_net_destroy(net);
+	return worst;
+}
+
+START_TEST(shared_reference_traces_long_run)
+{
+	double worst = 0.0;
+
+	for (int nearest = 0; nearest < 2; nearest++)
+		for (int two = 0; two < 2; two++)
+			worst = fmax(worst, long_pairing(nearest, two));
+	fprintf(stderr,
+	        "pair traces over 200 s vs closed form: max |w diff| "
+	        "%.2e\n",
+	        worst);
+}
+END_TEST
+
 static Suite *plasticity_suite(void)
 {
 	Suite *s = suite_create("plasticity");
@@ -650,6 +984,10 @@ static Suite *plasticity_suite(void)
 	tcase_add_test(tc, waveform_rule_needs_waveforms);
 	tcase_add_test(tc, synapse_report_matches_states);
 	tcase_add_test(tc, learning_is_reproducible);
+	tcase_add_test(tc, per_source_path_pair);
+	tcase_add_test(tc, per_source_path_triplet);
+	tcase_add_test(tc, per_source_path_waveform);
+	tcase_add_test(tc, shared_reference_traces_long_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
