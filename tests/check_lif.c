@@ -268,6 +268,77 @@ START_TEST(lif_exp_matches_fine_step_reference)
 END_TEST
 
 /*
+ * A refractory period that straddles the boundary of the model's internal
+ * epochs (40 tau_min = 80 ms with tau_syn_e = 2 ms; engine times are the
+ * reference's plus the 1 ms delay), with inputs during and after it: the
+ * spike times must match the fine-step reference as above (1 us). The
+ * burst time is swept so that the spike, the end of the refractory period
+ * and the inputs fall on either side of 80 and 160 ms.
+ */
+static void epoch_case(double tb)
+{
+	static spikes s;
+	static double ref[100];
+	input in[12];
+	size_t n_in = 0, n_ref;
+	const double T = 200.0;
+	ms_net *net;
+	int src, p;
+
+	for (int rep = 0; rep < 2; rep++) {
+		double b = tb + 80.0 * rep;
+		input pat[6] = {{b, 160.0, 0},       {b + 2.5, 20.0, 0},
+		                {b + 3.0, -12.0, 1}, {b + 3.5, 20.0, 0},
+		                {b + 4.25, 60.0, 0}, {b + 9.0, 140.0, 0}};
+		for (int k = 0; k < 6; k++)
+			in[n_in++] = pat[k];
+	}
+	n_ref = rk4_reference(in, n_in, T, ref, 100);
+	ck_assert_uint_ge(n_ref, 2);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "in", "spike_source", n_in, &src), 0);
+	ck_assert_int_eq(ms_net_add_population(net, "n", "lif_exp", 1, &p), 0);
+	set(net, p, "tau_m", R_TAU_M);
+	set(net, p, "E_L", R_EL);
+	set(net, p, "V_th", R_TH);
+	set(net, p, "V_reset", R_VR);
+	set(net, p, "t_ref", R_TREF);
+	set(net, p, "tau_syn_e", R_TAU[0]);
+	set(net, p, "tau_syn_i", R_TAU[1]);
+	for (size_t k = 0; k < n_in; k++) {
+		uint32_t id = (uint32_t)k, post = 0;
+		ms_conn_spec c = {
+		    .rule = MS_CONN_LIST, .pre = &id, .post = &post, .n = 1};
+		ms_syn_spec sy = {.weight = in[k].w,
+		                  .delay_ms = 1.0,
+		                  .receptor = in[k].inh ? MS_RECEPTOR_INH
+		                                        : MS_RECEPTOR_EXC};
+		ck_assert_int_eq(
+		    ms_spike_source_add(net, src, &id, &in[k].t, 1), 0);
+		ck_assert_int_eq(ms_net_connect(net, src, p, &c, &sy, NULL), 0);
+	}
+	s.pop = p;
+	ms_net_set_spike_callback(net, on_spike, &s);
+	ck_assert_int_eq(ms_net_run(net, T + 1.0), MS_OK);
+	ms_net_destroy(net);
+	ck_assert_uint_eq(s.n, n_ref);
+	for (size_t k = 0; k < n_ref; k++)
+		ck_assert_msg(fabs((s.t[k] - 1.0) - ref[k]) <= 1e-3,
+		              "burst %g, spike %zu: engine %.9f reference %.9f",
+		              tb, k, s.t[k] - 1.0, ref[k]);
+}
+
+START_TEST(lif_exp_refractory_across_epochs)
+{
+	for (int m = 0; m <= 24; m++)
+		epoch_case(73.0 + 0.25 * m);
+}
+END_TEST
+
+/*
  * Randomised patterns, grazing ones included. For a lif_exp unit from rest
  * with a few excitatory and inhibitory inputs and no reset within the
  * window, V(t) is a sum of known exponentials; the reference evaluates it
@@ -555,6 +626,7 @@ static Suite *lif_suite(void)
 	tcase_add_test(tc, lif_exp_matches_fine_step_reference);
 	tcase_add_test(tc, lif_exp_random_and_grazing_patterns);
 	tcase_add_test(tc, lif_exp_equal_time_constants);
+	tcase_add_test(tc, lif_exp_refractory_across_epochs);
 	suite_add_tcase(s, tc);
 	return s;
 }
