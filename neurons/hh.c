@@ -236,15 +236,8 @@ static double dense_v(const hhw *w, double t)
  * V_spike, given V(lo) < V_spike <= V(hi): bisection to adjacent doubles. */
 static double locate(const hh *H, const hhw *w, double lo, double hi)
 {
-	for (;;) {
-		double mid = lo + 0.5 * (hi - lo);
-		if (mid <= lo || mid >= hi)
-			return hi;
-		if (dense_v(w, mid) >= H->V_spike)
-			hi = mid;
-		else
-			lo = mid;
-	}
+	return ms__ode_dense_rise(w->d, N_VARS, 0, w->ta, w->h, lo, hi,
+	                          H->V_spike);
 }
 
 /*

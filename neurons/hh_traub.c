@@ -276,15 +276,8 @@ static double dense_v(const tmw *w, double t)
  * V_spike, given V(lo) < V_spike <= V(hi): bisection to adjacent doubles. */
 static double locate(const tm *M, const tmw *w, double lo, double hi)
 {
-	for (;;) {
-		double mid = lo + 0.5 * (hi - lo);
-		if (mid <= lo || mid >= hi)
-			return hi;
-		if (dense_v(w, mid) >= M->V_spike)
-			hi = mid;
-		else
-			lo = mid;
-	}
+	return ms__ode_dense_rise(w->d, N_ODE, 0, w->ta, w->h, lo, hi,
+	                          M->V_spike);
 }
 
 /*

@@ -218,17 +218,8 @@ static int walk_step(const izh *Z, const izn *n, izw *w, double t_end)
  * given v(ta) < v_peak <= v(tb): bisection down to adjacent doubles. */
 static double locate(const izh *Z, const izw *w)
 {
-	double lo = w->ta, hi = w->tb;
-
-	for (;;) {
-		double mid = lo + 0.5 * (hi - lo);
-		if (mid <= lo || mid >= hi)
-			return hi;
-		if (ms__ode_dense1(w->d, 2, 0, w->ta, w->h, mid) >= Z->v_peak)
-			hi = mid;
-		else
-			lo = mid;
-	}
+	return ms__ode_dense_rise(w->d, 2, 0, w->ta, w->h, w->ta, w->tb,
+	                          Z->v_peak);
 }
 
 /* Extend the spike search until the next spike is found or no spike is

@@ -179,6 +179,20 @@ double ms__ode_dense1(const double *d, int n, int k, double t0, double h,
 	                           th * (d[3 * n + k] + th1 * d[4 * n + k])));
 }
 
+double ms__ode_dense_rise(const double *d, int n, int k, double t0, double h,
+                          double lo, double hi, double level)
+{
+	for (;;) {
+		double mid = lo + 0.5 * (hi - lo);
+		if (mid <= lo || mid >= hi)
+			return hi;
+		if (ms__ode_dense1(d, n, k, t0, h, mid) >= level)
+			hi = mid;
+		else
+			lo = mid;
+	}
+}
+
 void ms__ode_dense(const double *d, int n, double t0, double h, double t,
                    double *y)
 {

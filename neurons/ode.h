@@ -65,4 +65,11 @@ void ms__ode_dense(const double *d, int n, double t0, double h, double t,
 double ms__ode_dense1(const double *d, int n, int k, double t0, double h,
                       double t);
 
+/* First time in (lo, hi] at which component k of the dense output reaches
+ * level, given that it is below at lo and at or above at hi: bisection
+ * down to adjacent doubles (the threshold crossings of the integrated
+ * neuron models). */
+double ms__ode_dense_rise(const double *d, int n, int k, double t0, double h,
+                          double lo, double hi, double level);
+
 #endif
