@@ -31,19 +31,17 @@
  *
  * A spike is an upward crossing of V_spike (default 0 mV): V below it, then
  * at or above it. There is no reset. Integration, crossing location and
- * determinism follow neurons/izhikevich.c: the committed state changes only
- * at inputs and current steps; from it the Dormand–Prince 5(4) stepper
- * (neurons/ode.c) takes the controller's canonical steps; an input inside
- * a step cuts the step to end on it; crossings are located on the dense
- * output by bisection; predictions and state reads walk copies.
+ * determinism are those of neurons/ode_walk.h: the committed state changes
+ * only at inputs and current steps; from it the Dormand–Prince 5(4)
+ * stepper (neurons/ode.c) takes the controller's canonical steps; an input
+ * inside a step cuts the step to end on it; crossings are located on the
+ * dense output by bisection; predictions and state reads walk copies.
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/internal.h"
-#include "neurons/ode.h"
+#include "neurons/ode_walk.h"
 
 enum {
 	P_C_M,
@@ -104,25 +102,9 @@ static const ms_var_info hh_vars[] = {
  * run found). */
 #define N_PROBE 4
 
-/* The last step [ta, tb] of a walk along the canonical steps, with its
- * dense output; ta == tb: no step taken yet. */
-typedef struct hhw {
-	double ta, tb;
-	double ha, hb, h; /* first try at ta, next try at tb, size of step */
-	double yb[N_VARS], fb[N_VARS];
-	double d[5 * N_VARS];
-} hhw;
-
 typedef struct hhn {
-	double t0, y0[N_VARS], h0; /* committed state */
+	ms__ode_unit u;            /* committed state, walks, spike search */
 	double I;                  /* I_e + injected current, pA */
-	double tc;                 /* next spike; NaN: not found yet */
-	double t_clear;            /* every spike up to here found */
-	int armed0;                /* V was below V_spike at t0 */
-	int armed;                 /* V was below V_spike since the last
-	                              spike, at t_clear */
-	hhw pw;                    /* walk of the spike search */
-	hhw kw;                    /* walk of peek and of commits */
 	unsigned char set[N_VARS]; /* initial value given explicitly */
 } hhn;
 
@@ -132,9 +114,11 @@ typedef struct hhctx {
 
 typedef struct hh {
 	hhctx c; /* I unused here: per unit */
-	double V_spike, rtol, atol;
+	ms__ode_walker w;
 	hhn *n;
 } hh;
+
+_Static_assert(N_VARS <= MS__ODE_WALK_NMAX, "hh: walk too small");
 
 /* x / (1 - e^-x), continued by its limit 1 at x = 0. */
 static double xexp(double x)
@@ -170,183 +154,36 @@ static void rhs(double t, const double *y, double *dy, const void *ctx)
 	dy[3] = c->phi * (r[4] * (1.0 - n) - r[5] * n);
 }
 
+/* The right-hand side's context for unit n. */
+static hhctx ctx_of(const hh *H, const hhn *n)
+{
+	hhctx c = H->c;
+
+	c.I = n->I;
+	return c;
+}
+
 /* Gates at their steady state for V (the same at every temperature). */
 static void gates_at_rest(hhn *n)
 {
 	double r[6];
 
-	rates(n->y0[0], r);
+	rates(n->u.y0[0], r);
 	for (int k = 0; k < 3; k++)
 		if (!n->set[V_M + k])
-			n->y0[V_M + k] = r[2 * k] / (r[2 * k] + r[2 * k + 1]);
-}
-
-static void walk_reset(hhw *w, const hhn *n)
-{
-	w->ta = w->tb = n->t0;
-	w->ha = w->hb = n->h0;
-	w->h = 0.0;
-	memcpy(w->yb, n->y0, sizeof(w->yb));
-	memcpy(w->d, n->y0, sizeof(w->yb));
-}
-
-/* Both walks back to the committed state; the spike search starts over. */
-static void restart(hhn *n)
-{
-	walk_reset(&n->pw, n);
-	walk_reset(&n->kw, n);
-	n->tc = NAN;
-	n->t_clear = n->t0;
-	n->armed = n->armed0;
-}
-
-/* Take the next step of walk w, cut at t_end. Returns 0, or -1 when the
- * step size collapses (w unchanged). */
-static int walk_step(const hh *H, const hhn *n, hhw *w, double t_end)
-{
-	hhctx c = H->c;
-	/* h_min a few ulps of t: a smaller step would not move time. */
-	ms__ode_sys s = {N_VARS,  rhs,
-	                 &c,      H->rtol,
-	                 H->atol, fmax(1e-12, 8 * DBL_EPSILON * fabs(w->tb)),
-	                 H_MAX};
-	ms__ode_step st;
-
-	c.I = n->I;
-	if (ms__ode_step_once(&s, w->tb, w->yb, w->ta < w->tb ? w->fb : NULL,
-	                      w->hb, t_end, &st))
-		return -1;
-	w->ta = st.t0;
-	w->tb = st.t1;
-	w->ha = w->hb;
-	w->hb = st.h_next;
-	w->h = st.h;
-	memcpy(w->yb, st.y1, sizeof(w->yb));
-	memcpy(w->fb, st.f1, sizeof(w->fb));
-	memcpy(w->d, st.dense, sizeof(w->d));
-	return 0;
-}
-
-static double dense_v(const hhw *w, double t)
-{
-	return ms__ode_dense1(w->d, N_VARS, 0, w->ta, w->h, t);
-}
-
-/* First time in (lo, hi] where the dense V of the last step of w reaches
- * V_spike, given V(lo) < V_spike <= V(hi): bisection to adjacent doubles. */
-static double locate(const hh *H, const hhw *w, double lo, double hi)
-{
-	return ms__ode_dense_rise(w->d, N_VARS, 0, w->ta, w->h, lo, hi,
-	                          H->V_spike);
-}
-
-/*
- * Search the part of the last step of the spike walk after t_clear: at
- * N_PROBE points V is compared with V_spike; V below arms the search, V at
- * or above when armed is a crossing, located between the two points.
- */
-static void search_step(const hh *H, hhn *n)
-{
-	const hhw *w = &n->pw;
-	double prev = w->ta;
-
-	for (int k = 1; k <= N_PROBE; k++) {
-		double s = k < N_PROBE ? w->ta + k * (w->h / N_PROBE) : w->tb;
-		double v = k < N_PROBE ? dense_v(w, s) : w->yb[0];
-
-		if (s > n->t_clear) {
-			if (n->armed && v >= H->V_spike) {
-				n->tc = locate(H, w, fmax(prev, n->t_clear), s);
-				return;
-			}
-			if (v < H->V_spike)
-				n->armed = 1;
-		}
-		prev = s;
-	}
-	n->t_clear = w->tb;
-}
-
-/* Extend the spike search until the next spike is found or no spike is
- * certain up to t_until. If the integrator cannot go on (only for
- * non-physical parameters driving V out of bounds) the unit falls silent. */
-static void scan(const hh *H, hhn *n, double t_until)
-{
-	while (isnan(n->tc) && n->t_clear < t_until) {
-		if (n->t_clear >= n->pw.tb &&
-		    walk_step(H, n, &n->pw, INFINITY)) {
-			n->t_clear = INFINITY;
-			return;
-		}
-		search_step(H, n);
-	}
-}
-
-/* Position walk kw on the step holding t (ta < t <= tb), t > t0. */
-static int seek(const hh *H, hhn *n, double t)
-{
-	hhw *w = &n->kw;
-
-	if (t <= w->ta)
-		walk_reset(w, n);
-	while (w->tb < t)
-		if (walk_step(H, n, w, INFINITY))
-			return -1;
-	return 0;
-}
-
-/*
- * Move the committed state to t: the canonical steps up to the last
- * boundary before t, then steps cut to end exactly at t (the dense output
- * at t if those fail). A spike found at exactly t stays pending.
- */
-static void commit_to(const hh *H, hhn *n, double t)
-{
-	hhw *w = &n->kw, cut;
-	int pending = n->tc == t;
-
-	if (t <= n->t0)
-		return;
-	if (seek(H, n, t) == 0) {
-		cut = *w;
-		cut.ta = cut.tb = w->ta;
-		cut.hb = w->ha;
-		memcpy(cut.yb, w->d, sizeof(cut.yb));
-		while (cut.tb < t && walk_step(H, n, &cut, t) == 0)
-			;
-		if (cut.tb == t)
-			memcpy(n->y0, cut.yb, sizeof(n->y0));
-		else
-			ms__ode_dense(w->d, N_VARS, w->ta, w->h, t, n->y0);
-		n->h0 = w->ha;
-	} else {
-		memcpy(n->y0, w->yb, sizeof(n->y0));
-	}
-	n->t0 = t;
-	n->armed0 = n->y0[0] < H->V_spike;
-	restart(n);
-	if (pending)
-		n->tc = t;
+			n->u.y0[V_M + k] = r[2 * k] / (r[2 * k] + r[2 * k + 1]);
 }
 
 static void hh_settle(ms__pop *p, uint32_t i, double t)
 {
 	hh *H = p->state;
 	hhn *n = &H->n[i];
+	hhctx c = ctx_of(H, n);
+	double tc;
 
-	for (;;) {
-		if (!isnan(n->tc)) {
-			if (n->tc >= t)
-				return;
-			ms__emit_spike(p, i, n->tc);
-			n->t_clear = n->tc;
-			n->armed = 0;
-			n->tc = NAN;
-			continue;
-		}
-		if (n->t_clear >= t)
-			return;
-		scan(H, n, t);
+	while (!isnan(tc = ms__ode_due(&H->w, &c, &n->u, t))) {
+		ms__emit_spike(p, i, tc);
+		ms__ode_pass(&H->w, &n->u);
 	}
 }
 
@@ -356,18 +193,29 @@ static double hh_bound(ms__pop *p, uint32_t i, double t)
 {
 	hh *H = p->state;
 	hhn *n = &H->n[i];
+	hhctx c = ctx_of(H, n);
 
-	if (isnan(n->tc) && n->t_clear <= t)
-		scan(H, n, t + HORIZON);
-	if (!isnan(n->tc))
-		return fmax(n->tc, t);
-	return n->t_clear;
+	return ms__ode_bound(&H->w, &c, &n->u, t, t + HORIZON);
 }
 
 static double hh_check(ms__pop *p, uint32_t i, double t)
 {
 	hh_settle(p, i, t);
 	return hh_bound(p, i, t);
+}
+
+/* Settle unit i to t and commit its state there; returns whether a spike
+ * is pending at t (found at exactly t). */
+static int settle_commit(ms__pop *p, uint32_t i, double t)
+{
+	hh *H = p->state;
+	hhn *n = &H->n[i];
+	hhctx c;
+
+	hh_settle(p, i, t);
+	c = ctx_of(H, n);
+	ms__ode_commit(&H->w, &c, &n->u, t);
+	return n->u.tc == t;
 }
 
 /* Inputs at t: V jumps by the weight; a jump from below V_spike to at or
@@ -380,19 +228,16 @@ static void hh_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 
 	for (uint64_t s = s0; s < s0 + count; s++) {
 		uint32_t i = j->target[s];
-		hhn *n = &H->n[i];
-		int pending;
+		ms__ode_unit *u = &H->n[i].u;
+		int pending = settle_commit(p, i, t);
+		int below = u->y0[0] < H->w.level;
 
-		hh_settle(p, i, t);
-		commit_to(H, n, t);
-		pending = n->tc == t;
-		n->y0[0] += j->weight[s];
-		if (n->armed0 && n->y0[0] >= H->V_spike)
+		u->y0[0] += j->weight[s];
+		if (below && u->y0[0] >= H->w.level)
 			pending = 1;
-		n->armed0 = n->y0[0] < H->V_spike;
-		restart(n);
+		ms__ode_restart(&H->w, u);
 		if (pending)
-			n->tc = t;
+			u->tc = t;
 		ms__register_check(p, i, t);
 	}
 }
@@ -401,15 +246,12 @@ static void hh_add_current(ms__pop *p, uint32_t i, double t, double dI)
 {
 	hh *H = p->state;
 	hhn *n = &H->n[i];
-	int pending;
+	int pending = settle_commit(p, i, t);
 
-	hh_settle(p, i, t);
-	commit_to(H, n, t);
-	pending = n->tc == t;
 	n->I += dI;
-	restart(n);
+	ms__ode_restart(&H->w, &n->u);
 	if (pending)
-		n->tc = t;
+		n->u.tc = t;
 }
 
 /* Value at t from the dense output of the canonical step holding t. */
@@ -417,13 +259,9 @@ static double hh_peek(ms__pop *p, uint32_t i, double t, int var)
 {
 	hh *H = p->state;
 	hhn *n = &H->n[i];
-	const hhw *w = &n->kw;
+	hhctx c = ctx_of(H, n);
 
-	if (t <= n->t0)
-		return n->y0[var];
-	if (seek(H, n, t))
-		return NAN;
-	return ms__ode_dense1(w->d, N_VARS, var, w->ta, w->h, t);
+	return ms__ode_peek(&H->w, &c, &n->u, t, var);
 }
 
 /* Initial values; a gate not given follows the steady state of V_m. */
@@ -432,11 +270,10 @@ static void hh_set_var(ms__pop *p, uint32_t i, int var, double value)
 	hh *H = p->state;
 	hhn *n = &H->n[i];
 
-	n->y0[var] = value;
+	n->u.y0[var] = value;
 	n->set[var] = 1;
 	gates_at_rest(n);
-	n->armed0 = n->y0[0] < H->V_spike;
-	restart(n);
+	ms__ode_restart(&H->w, &n->u);
 }
 
 static void hh_destroy(ms__pop *p)
@@ -469,9 +306,13 @@ static int hh_build(ms__pop *p, char *err, size_t errlen)
 	H->c.E_K = q[P_E_K];
 	H->c.E_L = q[P_E_L];
 	H->c.phi = pow(3.0, (q[P_T] - 6.3) / 10.0);
-	H->V_spike = q[P_V_SPIKE];
-	H->rtol = q[P_RTOL];
-	H->atol = q[P_ATOL];
+	H->w = (ms__ode_walker){.n = N_VARS,
+	                        .f = rhs,
+	                        .rtol = q[P_RTOL],
+	                        .atol = q[P_ATOL],
+	                        .h_max = H_MAX,
+	                        .level = q[P_V_SPIKE],
+	                        .n_probe = N_PROBE};
 	H->n = calloc(p->n, sizeof(hhn));
 	if (!H->n) {
 		hh_destroy(p);
@@ -479,13 +320,10 @@ static int hh_build(ms__pop *p, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < p->n; i++) {
 		hhn *n = &H->n[i];
-		n->t0 = p->net->t_now;
-		n->y0[0] = V_INIT;
+		n->u.y0[0] = V_INIT;
 		gates_at_rest(n);
-		n->h0 = H_START;
 		n->I = q[P_I_E];
-		n->armed0 = n->y0[0] < H->V_spike;
-		restart(n);
+		ms__ode_start(&H->w, &n->u, p->net->t_now, H_START);
 	}
 	return MS_OK;
 }

@@ -45,15 +45,14 @@
  * form from it and V, m, h, n follow the canonical steps of the
  * Dormand–Prince 5(4) stepper (neurons/ode.c) from it; an input inside a
  * step cuts the step to end on it; crossings are located on the dense
- * output by bisection; predictions and state reads walk copies.
+ * output by bisection; predictions and state reads walk copies (all of
+ * which is neurons/ode_walk.c).
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/internal.h"
-#include "neurons/ode.h"
+#include "neurons/ode_walk.h"
 
 enum {
 	P_C_M,
@@ -128,35 +127,22 @@ static const ms_var_info tm_vars[] = {
  * -20 mV) much shorter than the time V spends above the level. */
 #define N_PROBE 4
 
-/* The last step [ta, tb] of a walk along the canonical steps, with its
- * dense output; ta == tb: no step taken yet. */
-typedef struct tmw {
-	double ta, tb;
-	double ha, hb, h; /* first try at ta, next try at tb, size of step */
-	double yb[N_ODE], fb[N_ODE];
-	double d[5 * N_ODE];
-} tmw;
-
 typedef struct tmn {
-	double t0, y0[N_ODE], ge0, gi0, h0; /* committed state */
-	double I;                           /* I_e + injected current, pA */
-	double tref_end;                    /* no spike before this */
-	double tc;                          /* next spike; NaN: not found */
-	double t_clear;                     /* every spike up to here found */
-	int armed0;                         /* V was below V_spike at t0 */
-	int armed;                          /* V was below V_spike since the
-	                                       last spike or crossing, at
-	                                       t_clear */
-	tmw pw;                             /* walk of the spike search */
-	tmw kw;                             /* walk of peek and of commits */
-	unsigned char set[N_ODE];           /* initial value given */
+	ms__ode_unit u;           /* V, m, h, n: committed state, walks, spike
+	                             search */
+	double ge0, gi0;          /* conductances at u.t0 */
+	double I;                 /* I_e + injected current, pA */
+	unsigned char set[N_ODE]; /* initial value given */
 } tmn;
 
 typedef struct tm {
 	double inv_C, g_Na, g_K, g_L, E_Na, E_K, E_L, V_T, E_e, E_i;
-	double inv_te, inv_ti, V_spike, t_ref, rtol, atol;
+	double inv_te, inv_ti;
+	ms__ode_walker w;
 	tmn *n;
 } tm;
+
+_Static_assert(N_ODE <= MS__ODE_WALK_NMAX, "hh_traub: walk too small");
 
 /* What the right-hand side needs: the conductances as exponentials from
  * the committed time. */
@@ -211,199 +197,50 @@ static void rhs(double t, const double *y, double *dy, const void *ctx)
 	dy[3] = r[4] * (1.0 - n) - r[5] * n;
 }
 
+/* The right-hand side's context for unit n. */
+static tmctx ctx_of(const tm *M, const tmn *n)
+{
+	tmctx c = {M, n->u.t0, n->ge0, n->gi0, n->I};
+
+	return c;
+}
+
 /* Gates not given explicitly at their steady state for V. */
 static void gates_at_rest(const tm *M, tmn *n)
 {
 	double r[6];
 
-	rates(M, n->y0[0], r);
+	rates(M, n->u.y0[0], r);
 	for (int k = 0; k < 3; k++)
 		if (!n->set[V_M + k])
-			n->y0[V_M + k] = r[2 * k] / (r[2 * k] + r[2 * k + 1]);
+			n->u.y0[V_M + k] = r[2 * k] / (r[2 * k] + r[2 * k + 1]);
 }
 
-static void walk_reset(tmw *w, const tmn *n)
-{
-	w->ta = w->tb = n->t0;
-	w->ha = w->hb = n->h0;
-	w->h = 0.0;
-	memcpy(w->yb, n->y0, sizeof(w->yb));
-	memcpy(w->d, n->y0, sizeof(w->yb));
-}
-
-/* Both walks back to the committed state; the spike search starts over. */
-static void restart(tmn *n)
-{
-	walk_reset(&n->pw, n);
-	walk_reset(&n->kw, n);
-	n->tc = NAN;
-	n->t_clear = n->t0;
-	n->armed = n->armed0;
-}
-
-/* Take the next step of walk w, cut at t_end. Returns 0, or -1 when the
- * step size collapses (w unchanged). */
-static int walk_step(const tm *M, const tmn *n, tmw *w, double t_end)
-{
-	tmctx c = {M, n->t0, n->ge0, n->gi0, n->I};
-	/* h_min a few ulps of t: a smaller step would not move time. */
-	ms__ode_sys s = {N_ODE,   rhs,
-	                 &c,      M->rtol,
-	                 M->atol, fmax(1e-12, 8 * DBL_EPSILON * fabs(w->tb)),
-	                 H_MAX};
-	ms__ode_step st;
-
-	if (ms__ode_step_once(&s, w->tb, w->yb, w->ta < w->tb ? w->fb : NULL,
-	                      w->hb, t_end, &st))
-		return -1;
-	w->ta = st.t0;
-	w->tb = st.t1;
-	w->ha = w->hb;
-	w->hb = st.h_next;
-	w->h = st.h;
-	memcpy(w->yb, st.y1, sizeof(w->yb));
-	memcpy(w->fb, st.f1, sizeof(w->fb));
-	memcpy(w->d, st.dense, sizeof(w->d));
-	return 0;
-}
-
-static double dense_v(const tmw *w, double t)
-{
-	return ms__ode_dense1(w->d, N_ODE, 0, w->ta, w->h, t);
-}
-
-/* First time in (lo, hi] where the dense V of the last step of w reaches
- * V_spike, given V(lo) < V_spike <= V(hi): bisection to adjacent doubles. */
-static double locate(const tm *M, const tmw *w, double lo, double hi)
-{
-	return ms__ode_dense_rise(w->d, N_ODE, 0, w->ta, w->h, lo, hi,
-	                          M->V_spike);
-}
-
-/*
- * Search the part of the last step of the spike walk after t_clear: at
- * N_PROBE points V is compared with V_spike; V below arms the search, V at
- * or above when armed is a crossing, located between the two points. A
- * crossing before tref_end is no spike: it disarms the search.
- */
-static void search_step(const tm *M, tmn *n)
-{
-	const tmw *w = &n->pw;
-	double prev = w->ta;
-
-	for (int k = 1; k <= N_PROBE; k++) {
-		double s = k < N_PROBE ? w->ta + k * (w->h / N_PROBE) : w->tb;
-		double v = k < N_PROBE ? dense_v(w, s) : w->yb[0];
-
-		if (s > n->t_clear) {
-			if (n->armed && v >= M->V_spike) {
-				double tc =
-				    locate(M, w, fmax(prev, n->t_clear), s);
-				if (tc >= n->tref_end) {
-					n->tc = tc;
-					return;
-				}
-				n->armed = 0;
-			} else if (v < M->V_spike) {
-				n->armed = 1;
-			}
-		}
-		prev = s;
-	}
-	n->t_clear = w->tb;
-}
-
-/* Extend the spike search until the next spike is found or no spike is
- * certain up to t_until. If the integrator cannot go on (only for
- * non-physical parameters driving V out of bounds) the unit falls silent. */
-static void scan(const tm *M, tmn *n, double t_until)
-{
-	while (isnan(n->tc) && n->t_clear < t_until) {
-		if (n->t_clear >= n->pw.tb &&
-		    walk_step(M, n, &n->pw, INFINITY)) {
-			n->t_clear = INFINITY;
-			return;
-		}
-		search_step(M, n);
-	}
-}
-
-/* Position walk kw on the step holding t (ta < t <= tb), t > t0. Both
- * walks take the same steps: when the spike search holds that step, it is
- * copied rather than computed again. */
-static int seek(const tm *M, tmn *n, double t)
-{
-	tmw *w = &n->kw;
-
-	if (n->pw.ta < t && t <= n->pw.tb && !(w->ta < t && t <= w->tb)) {
-		*w = n->pw;
-		return 0;
-	}
-	if (t <= w->ta)
-		walk_reset(w, n);
-	while (w->tb < t)
-		if (walk_step(M, n, w, INFINITY))
-			return -1;
-	return 0;
-}
-
-/*
- * Move the committed state to t: the canonical steps up to the last
- * boundary before t, then steps cut to end exactly at t (the dense output
- * at t if those fail); the conductances decay in closed form. A spike found
- * at exactly t stays pending.
- */
+/* Move the committed state to t (no spike pending before t); the
+ * conductances decay in closed form. A spike found at exactly t stays
+ * pending. */
 static void commit_to(const tm *M, tmn *n, double t)
 {
-	tmw *w = &n->kw, cut;
-	int pending = n->tc == t;
-	double s = t - n->t0;
+	tmctx c = ctx_of(M, n);
+	double s = t - n->u.t0;
 
-	if (t <= n->t0)
+	if (t <= n->u.t0)
 		return;
-	if (seek(M, n, t) == 0) {
-		cut = *w;
-		cut.ta = cut.tb = w->ta;
-		cut.hb = w->ha;
-		memcpy(cut.yb, w->d, sizeof(cut.yb));
-		while (cut.tb < t && walk_step(M, n, &cut, t) == 0)
-			;
-		if (cut.tb == t)
-			memcpy(n->y0, cut.yb, sizeof(n->y0));
-		else
-			ms__ode_dense(w->d, N_ODE, w->ta, w->h, t, n->y0);
-		n->h0 = w->ha;
-	} else {
-		memcpy(n->y0, w->yb, sizeof(n->y0));
-	}
+	ms__ode_commit(&M->w, &c, &n->u, t);
 	n->ge0 *= exp(-s * M->inv_te);
 	n->gi0 *= exp(-s * M->inv_ti);
-	n->t0 = t;
-	n->armed0 = n->y0[0] < M->V_spike;
-	restart(n);
-	if (pending)
-		n->tc = t;
 }
 
 static void tm_settle(ms__pop *p, uint32_t i, double t)
 {
 	tm *M = p->state;
 	tmn *n = &M->n[i];
+	tmctx c = ctx_of(M, n);
+	double tc;
 
-	for (;;) {
-		if (!isnan(n->tc)) {
-			if (n->tc >= t)
-				return;
-			ms__emit_spike(p, i, n->tc);
-			n->tref_end = n->tc + M->t_ref;
-			n->t_clear = n->tc;
-			n->armed = 0;
-			n->tc = NAN;
-			continue;
-		}
-		if (n->t_clear >= t)
-			return;
-		scan(M, n, t);
+	while (!isnan(tc = ms__ode_due(&M->w, &c, &n->u, t))) {
+		ms__emit_spike(p, i, tc);
+		ms__ode_pass(&M->w, &n->u);
 	}
 }
 
@@ -417,12 +254,9 @@ static double tm_bound(ms__pop *p, uint32_t i, double t)
 {
 	tm *M = p->state;
 	tmn *n = &M->n[i];
+	tmctx c = ctx_of(M, n);
 
-	if (isnan(n->tc) && n->t_clear <= t)
-		scan(M, n, nextafter(t, INFINITY));
-	if (!isnan(n->tc))
-		return fmax(n->tc, t);
-	return n->t_clear;
+	return ms__ode_bound(&M->w, &c, &n->u, t, nextafter(t, INFINITY));
 }
 
 static double tm_check(ms__pop *p, uint32_t i, double t)
@@ -447,14 +281,14 @@ static void tm_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 
 		tm_settle(p, i, t);
 		commit_to(M, n, t);
-		pending = n->tc == t;
+		pending = n->u.tc == t;
 		if (r == MS_RECEPTOR_INH)
 			n->gi0 += fabs(j->weight[s]);
 		else
 			n->ge0 += fabs(j->weight[s]);
-		restart(n);
+		ms__ode_restart(&M->w, &n->u);
 		if (pending)
-			n->tc = t;
+			n->u.tc = t;
 		ms__register_check(p, i, t);
 	}
 }
@@ -467,11 +301,11 @@ static void tm_add_current(ms__pop *p, uint32_t i, double t, double dI)
 
 	tm_settle(p, i, t);
 	commit_to(M, n, t);
-	pending = n->tc == t;
+	pending = n->u.tc == t;
 	n->I += dI;
-	restart(n);
+	ms__ode_restart(&M->w, &n->u);
 	if (pending)
-		n->tc = t;
+		n->u.tc = t;
 }
 
 /* V and the gates from the dense output of the canonical step holding t;
@@ -480,17 +314,13 @@ static double tm_peek(ms__pop *p, uint32_t i, double t, int var)
 {
 	tm *M = p->state;
 	tmn *n = &M->n[i];
-	const tmw *w = &n->kw;
+	tmctx c = ctx_of(M, n);
 
 	if (var == V_G_E)
-		return n->ge0 * exp(-(t - n->t0) * M->inv_te);
+		return n->ge0 * exp(-(t - n->u.t0) * M->inv_te);
 	if (var == V_G_I)
-		return n->gi0 * exp(-(t - n->t0) * M->inv_ti);
-	if (t <= n->t0)
-		return n->y0[var];
-	if (seek(M, n, t))
-		return NAN;
-	return ms__ode_dense1(w->d, N_ODE, var, w->ta, w->h, t);
+		return n->gi0 * exp(-(t - n->u.t0) * M->inv_ti);
+	return ms__ode_peek(&M->w, &c, &n->u, t, var);
 }
 
 /* Initial values; a gate not given follows the steady state of V_m. */
@@ -504,12 +334,11 @@ static void tm_set_var(ms__pop *p, uint32_t i, int var, double value)
 	} else if (var == V_G_I) {
 		n->gi0 = value;
 	} else {
-		n->y0[var] = value;
+		n->u.y0[var] = value;
 		n->set[var] = 1;
 		gates_at_rest(M, n);
-		n->armed0 = n->y0[0] < M->V_spike;
 	}
-	restart(n);
+	ms__ode_restart(&M->w, &n->u);
 }
 
 static void tm_destroy(ms__pop *p)
@@ -546,10 +375,14 @@ static int tm_build(ms__pop *p, char *err, size_t errlen)
 	M->E_i = q[P_E_I];
 	M->inv_te = 1.0 / q[P_TAU_E];
 	M->inv_ti = 1.0 / q[P_TAU_I];
-	M->V_spike = q[P_V_SPIKE];
-	M->t_ref = q[P_T_REF];
-	M->rtol = q[P_RTOL];
-	M->atol = q[P_ATOL];
+	M->w = (ms__ode_walker){.n = N_ODE,
+	                        .f = rhs,
+	                        .rtol = q[P_RTOL],
+	                        .atol = q[P_ATOL],
+	                        .h_max = H_MAX,
+	                        .level = q[P_V_SPIKE],
+	                        .t_ref = q[P_T_REF],
+	                        .n_probe = N_PROBE};
 	M->n = calloc(p->n, sizeof(tmn));
 	if (!M->n) {
 		tm_destroy(p);
@@ -557,14 +390,10 @@ static int tm_build(ms__pop *p, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < p->n; i++) {
 		tmn *n = &M->n[i];
-		n->t0 = p->net->t_now;
-		n->y0[0] = M->E_L;
+		n->u.y0[0] = M->E_L;
 		gates_at_rest(M, n);
-		n->h0 = H_START;
 		n->I = q[P_I_E];
-		n->tref_end = -INFINITY;
-		n->armed0 = n->y0[0] < M->V_spike;
-		restart(n);
+		ms__ode_start(&M->w, &n->u, p->net->t_now, H_START);
 	}
 	return MS_OK;
 }

@@ -13,7 +13,8 @@
  * way). A synaptic input of weight w (mV) makes v jump by w.
  *
  * Integration: Dormand–Prince 5(4) with error control and dense output
- * (neurons/ode.c), tolerances rtol/atol per population. Determinism (see
+ * (neurons/ode.c), tolerances rtol/atol per population, walked as in
+ * neurons/ode_walk.h (shared with hh and hh_traub). Determinism (see
  * docs/models.md): the committed state (t0, v, u, first step size h0)
  * changes only at inputs, current steps and spikes. From it the integrator
  * takes a canonical sequence of steps, the controller's; moving the state
@@ -40,13 +41,11 @@
  * numbers. The state is kept at the first grid point not before the
  * time settled to, its step not yet taken (inputs may still join it).
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/internal.h"
-#include "neurons/ode.h"
+#include "neurons/ode_walk.h"
 
 enum {
 	P_A,
@@ -119,29 +118,12 @@ static const ms__preset izh_presets[] = {
  * more often instead of walking far). */
 #define FX_WALK 64
 
-/*
- * A walk along the canonical steps from the committed state: the last step
- * [ta, tb] with its dense output. ta == tb: no step taken yet.
- */
-typedef struct izw {
-	double ta, tb;
-	double ha;    /* step size first tried at ta */
-	double hb;    /* step size to try at tb */
-	double h;     /* step size of [ta, tb] as the dense output needs it */
-	double yb[2]; /* (v, u) at tb */
-	double fb[2]; /* derivative at tb */
-	double d[10]; /* dense output of [ta, tb]; d[0], d[1] = (v, u)(ta) */
-} izw;
-
 typedef struct izn {
-	double t0, y0[2], h0; /* committed state */
-	double I;             /* (I_e + injected current) / C_m, mV/ms */
-	double tc;            /* next spike; NaN: not found yet */
-	double t_clear;       /* no spike in [t0, t_clear] */
-	izw pw;               /* walk of the spike search */
-	izw kw;               /* walk of peek and of moving the state */
-	int u_set;            /* U_m was given an initial value */
-	/* Fixed step: t0 = t_k, y0 = (v, u) at t_k before its spike test. */
+	ms__ode_unit u; /* committed state (v, u), walks, spike search */
+	double I;       /* (I_e + injected current) / C_m, mV/ms */
+	int u_set;      /* U_m was given an initial value */
+	/* Fixed step: u.t0 = t_k, u.y0 = (v, u) at t_k before its spike
+	 * test. */
 	int64_t k;
 	double yp[2]; /* (v, u) at t_{k-1} after its spike test */
 	double J;     /* synaptic drive of step k, mV/ms */
@@ -149,8 +131,8 @@ typedef struct izn {
 
 typedef struct izh {
 	double a, b, c, d, v_peak, inv_C;
-	double rtol, atol;
 	double dt, t_start; /* fixed step: dt > 0 and the grid's origin */
+	ms__ode_walker w;
 	izn *n;
 } izh;
 
@@ -167,144 +149,29 @@ static void rhs(double t, const double *y, double *dy, const void *ctx)
 	dy[1] = c->a * (c->b * y[0] - y[1]);
 }
 
-static void walk_reset(izw *w, const izn *n)
-{
-	w->ta = w->tb = n->t0;
-	w->ha = w->hb = n->h0;
-	w->h = 0.0;
-	w->yb[0] = w->d[0] = n->y0[0];
-	w->yb[1] = w->d[1] = n->y0[1];
-}
-
-/* Both walks back to the committed state; the spike search starts over. */
-static void restart(const izh *Z, izn *n)
-{
-	walk_reset(&n->pw, n);
-	walk_reset(&n->kw, n);
-	n->tc = n->y0[0] >= Z->v_peak ? n->t0 : NAN;
-	n->t_clear = n->t0;
-}
-
-/*
- * Take the next step of walk w, cut at t_end. Returns 0, or -1 when the
- * integrator cannot go on (the step size collapses, which only happens
- * when v diverges); w is then unchanged.
- */
-static int walk_step(const izh *Z, const izn *n, izw *w, double t_end)
+/* The right-hand side's context for unit n. */
+static izctx ctx_of(const izh *Z, const izn *n)
 {
 	izctx c = {Z->a, Z->b, n->I};
-	/* h_min a few ulps of t: a smaller step would not move time. */
-	ms__ode_sys s = {2,       rhs,
-	                 &c,      Z->rtol,
-	                 Z->atol, fmax(1e-12, 8 * DBL_EPSILON * fabs(w->tb)),
-	                 H_MAX};
-	ms__ode_step st;
 
-	if (ms__ode_step_once(&s, w->tb, w->yb, w->ta < w->tb ? w->fb : NULL,
-	                      w->hb, t_end, &st))
-		return -1;
-	w->ta = st.t0;
-	w->tb = st.t1;
-	w->ha = w->hb;
-	w->hb = st.h_next;
-	w->h = st.h;
-	memcpy(w->yb, st.y1, sizeof(w->yb));
-	memcpy(w->fb, st.f1, sizeof(w->fb));
-	memcpy(w->d, st.dense, sizeof(w->d));
-	return 0;
+	return c;
 }
 
-/* First time in the last step of w where the dense v reaches v_peak,
- * given v(ta) < v_peak <= v(tb): bisection down to adjacent doubles. */
-static double locate(const izh *Z, const izw *w)
-{
-	return ms__ode_dense_rise(w->d, 2, 0, w->ta, w->h, w->ta, w->tb,
-	                          Z->v_peak);
-}
-
-/* Extend the spike search until the next spike is found or no spike is
- * certain up to t_until. */
-static void scan(const izh *Z, izn *n, double t_until)
-{
-	izw *w = &n->pw;
-
-	while (isnan(n->tc) && n->t_clear < t_until) {
-		if (walk_step(Z, n, w, INFINITY)) {
-			/* v diverges: that is a spike, at the last point
-			 * reached. */
-			n->tc = w->tb;
-			return;
-		}
-		if (w->yb[0] >= Z->v_peak)
-			n->tc = locate(Z, w);
-		else
-			n->t_clear = w->tb;
-	}
-}
-
-/* Position walk kw on the step holding t (ta < t <= tb), t > t0. */
-static int seek(const izh *Z, izn *n, double t)
-{
-	izw *w = &n->kw;
-
-	if (t <= w->ta)
-		walk_reset(w, n);
-	while (w->tb < t)
-		if (walk_step(Z, n, w, INFINITY))
-			return -1;
-	return 0;
-}
-
-/*
- * Move the committed state to t (no spike pending before t): the canonical
- * steps up to the last boundary before t, then steps from there cut to end
- * exactly at t. If the integrator fails there, the dense output at t is
- * taken instead (deterministic too).
- */
+/* Move the committed state to t (no spike pending before t). */
 static void commit_to(const izh *Z, izn *n, double t)
 {
-	izw *w = &n->kw, cut;
+	izctx c = ctx_of(Z, n);
 
-	if (t <= n->t0)
-		return;
-	if (seek(Z, n, t) == 0) {
-		cut = *w;
-		cut.ta = cut.tb = w->ta;
-		cut.hb = w->ha;
-		cut.yb[0] = w->d[0];
-		cut.yb[1] = w->d[1];
-		while (cut.tb < t && walk_step(Z, n, &cut, t) == 0)
-			;
-		if (cut.tb == t) {
-			n->y0[0] = cut.yb[0];
-			n->y0[1] = cut.yb[1];
-		} else {
-			ms__ode_dense(w->d, 2, w->ta, w->h, t, n->y0);
-		}
-		n->h0 = w->ha;
-	} else {
-		/* Unreachable after settle(t): the spike search walked the
-		 * same steps past t. Keep the last state reached. */
-		n->y0[0] = w->yb[0];
-		n->y0[1] = w->yb[1];
-	}
-	n->t0 = t;
-	restart(Z, n);
+	ms__ode_commit(&Z->w, &c, &n->u, t);
 }
 
-static void fire(ms__pop *p, const izh *Z, izn *n, uint32_t i)
+/* The spike pending before t: v = c, u += d at its time, and on. */
+static void fire(ms__pop *p, const izh *Z, izn *n, uint32_t i, double tc)
 {
-	double tc = n->tc, u = n->y0[1];
-
-	if (tc > n->t0) {
-		const izw *w = &n->pw;
-		u = ms__ode_dense1(w->d, 2, 1, w->ta, w->h, tc);
-		n->h0 = w->ha;
-	}
-	n->t0 = tc;
-	n->y0[0] = Z->c;
-	n->y0[1] = u + Z->d;
-	restart(Z, n);
+	ms__ode_take_spike(&Z->w, &n->u);
+	n->u.y0[0] = Z->c;
+	n->u.y0[1] += Z->d;
+	ms__ode_restart(&Z->w, &n->u);
 	ms__emit_spike(p, i, tc);
 }
 
@@ -341,20 +208,20 @@ static void fx_move(const izh *Z, double *y, double I)
 /* Take step k: its spike, then the move to t_{k+1}. */
 static void fx_advance(ms__pop *p, const izh *Z, izn *n, uint32_t i)
 {
-	if (fx_test(Z, n->y0))
-		ms__emit_spike(p, i, n->t0);
-	n->yp[0] = n->y0[0];
-	n->yp[1] = n->y0[1];
-	fx_move(Z, n->y0, n->I + n->J);
+	if (fx_test(Z, n->u.y0))
+		ms__emit_spike(p, i, n->u.t0);
+	n->yp[0] = n->u.y0[0];
+	n->yp[1] = n->u.y0[1];
+	fx_move(Z, n->u.y0, n->I + n->J);
 	n->J = 0.0;
 	n->k++;
-	n->t0 = fx_time(Z, n->k);
+	n->u.t0 = fx_time(Z, n->k);
 }
 
 /* Every step starting before t: their inputs have all arrived. */
 static void fx_settle(ms__pop *p, const izh *Z, izn *n, uint32_t i, double t)
 {
-	while (n->t0 < t)
+	while (n->u.t0 < t)
 		fx_advance(p, Z, n, i);
 }
 
@@ -363,7 +230,7 @@ static void fx_settle(ms__pop *p, const izh *Z, izn *n, uint32_t i, double t)
  * to (no spike before it). */
 static double fx_bound(const izh *Z, const izn *n, double t)
 {
-	double y[2] = {n->y0[0], n->y0[1]}, I = n->I + n->J;
+	double y[2] = {n->u.y0[0], n->u.y0[1]}, I = n->I + n->J;
 	int64_t k = n->k;
 
 	for (;;) {
@@ -382,10 +249,10 @@ static double fx_bound(const izh *Z, const izn *n, double t)
  * time). t is never before t_{k-1}: the state is settled to t at most. */
 static double fx_peek(const izh *Z, const izn *n, double t, int var)
 {
-	double y[2] = {n->y0[0], n->y0[1]}, I = n->I + n->J;
+	double y[2] = {n->u.y0[0], n->u.y0[1]}, I = n->I + n->J;
 	int64_t k = n->k;
 
-	if (t < n->t0)
+	if (t < n->u.t0)
 		return n->yp[var];
 	while (fx_time(Z, k + 1) <= t) {
 		fx_test(Z, y);
@@ -403,22 +270,16 @@ static void izh_settle(ms__pop *p, uint32_t i, double t)
 {
 	izh *Z = p->state;
 	izn *n = &Z->n[i];
+	izctx c;
+	double tc;
 
 	if (Z->dt > 0) {
 		fx_settle(p, Z, n, i, t);
 		return;
 	}
-	for (;;) {
-		if (!isnan(n->tc)) {
-			if (n->tc >= t)
-				return;
-			fire(p, Z, n, i);
-			continue;
-		}
-		if (n->t_clear >= t)
-			return;
-		scan(Z, n, t);
-	}
+	c = ctx_of(Z, n);
+	while (!isnan(tc = ms__ode_due(&Z->w, &c, &n->u, t)))
+		fire(p, Z, n, i, tc);
 }
 
 /* The predicted spike, or the end of the search horizon: no spike before
@@ -427,14 +288,11 @@ static double izh_bound(ms__pop *p, uint32_t i, double t)
 {
 	izh *Z = p->state;
 	izn *n = &Z->n[i];
+	izctx c = ctx_of(Z, n);
 
 	if (Z->dt > 0)
 		return fx_bound(Z, n, t);
-	if (isnan(n->tc) && n->t_clear <= t)
-		scan(Z, n, t + HORIZON);
-	if (!isnan(n->tc))
-		return fmax(n->tc, t);
-	return n->t_clear;
+	return ms__ode_bound(&Z->w, &c, &n->u, t, t + HORIZON);
 }
 
 static double izh_check(ms__pop *p, uint32_t i, double t)
@@ -459,8 +317,8 @@ static void izh_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 			n->J += j->weight[s] / Z->dt;
 		} else {
 			commit_to(Z, n, t);
-			n->y0[0] += j->weight[s];
-			restart(Z, n);
+			n->u.y0[0] += j->weight[s];
+			ms__ode_restart(&Z->w, &n->u);
 		}
 		ms__register_check(p, i, t);
 	}
@@ -478,7 +336,7 @@ static void izh_add_current(ms__pop *p, uint32_t i, double t, double dI)
 	}
 	commit_to(Z, n, t);
 	n->I += dI * Z->inv_C;
-	restart(Z, n);
+	ms__ode_restart(&Z->w, &n->u);
 }
 
 /* Value at t from the dense output of the canonical step holding t. */
@@ -486,15 +344,11 @@ static double izh_peek(ms__pop *p, uint32_t i, double t, int var)
 {
 	izh *Z = p->state;
 	izn *n = &Z->n[i];
-	const izw *w = &n->kw;
+	izctx c = ctx_of(Z, n);
 
 	if (Z->dt > 0)
 		return fx_peek(Z, n, t, var);
-	if (t <= n->t0)
-		return n->y0[var];
-	if (seek(Z, n, t))
-		return NAN;
-	return ms__ode_dense1(w->d, 2, var, w->ta, w->h, t);
+	return ms__ode_peek(&Z->w, &c, &n->u, t, var);
 }
 
 /* Initial values; U_m follows b V_m until it is set itself. */
@@ -504,16 +358,16 @@ static void izh_set_var(ms__pop *p, uint32_t i, int var, double value)
 	izn *n = &Z->n[i];
 
 	if (var == V_V_M) {
-		n->y0[0] = value;
+		n->u.y0[0] = value;
 		if (!n->u_set)
-			n->y0[1] = Z->b * value;
+			n->u.y0[1] = Z->b * value;
 	} else {
-		n->y0[1] = value;
+		n->u.y0[1] = value;
 		n->u_set = 1;
 	}
-	n->yp[0] = n->y0[0];
-	n->yp[1] = n->y0[1];
-	restart(Z, n);
+	n->yp[0] = n->u.y0[0];
+	n->yp[1] = n->u.y0[1];
+	ms__ode_restart(&Z->w, &n->u);
 }
 
 static void izh_destroy(ms__pop *p)
@@ -547,9 +401,17 @@ static int izh_build(ms__pop *p, char *err, size_t errlen)
 	Z->d = q[P_D];
 	Z->v_peak = q[P_V_PEAK];
 	Z->inv_C = 1.0 / q[P_C_M];
-	Z->rtol = q[P_RTOL];
-	Z->atol = q[P_ATOL];
 	Z->dt = q[P_FIXED_DT];
+	Z->w = (ms__ode_walker){.n = 2,
+	                        .f = rhs,
+	                        .rtol = q[P_RTOL],
+	                        .atol = q[P_ATOL],
+	                        .h_max = H_MAX,
+	                        .level = Z->v_peak,
+	                        /* v diverges above v_peak: a crossing
+	                         * shows at the step's end. */
+	                        .n_probe = 1,
+	                        .reset = 1};
 	Z->t_start = p->net->t_now;
 	Z->n = calloc(p->n, sizeof(izn));
 	if (!Z->n) {
@@ -558,14 +420,12 @@ static int izh_build(ms__pop *p, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < p->n; i++) {
 		izn *n = &Z->n[i];
-		n->t0 = p->net->t_now;
-		n->y0[0] = Z->c;
-		n->y0[1] = Z->b * Z->c;
-		n->h0 = H_START;
+		n->u.y0[0] = Z->c;
+		n->u.y0[1] = Z->b * Z->c;
 		n->I = q[P_I_E] * Z->inv_C;
-		n->yp[0] = n->y0[0];
-		n->yp[1] = n->y0[1];
-		restart(Z, n);
+		n->yp[0] = n->u.y0[0];
+		n->yp[1] = n->u.y0[1];
+		ms__ode_start(&Z->w, &n->u, p->net->t_now, H_START);
 	}
 	return MS_OK;
 }

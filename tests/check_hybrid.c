@@ -26,6 +26,8 @@
 #define NU         8 /* units per neuron population */
 #define T_END      400.0
 
+#include "spikes.h"
+
 enum { LIF, SRM, IZH, IZF, HH, COND, N_KINDS };
 
 static const struct kind {
@@ -41,30 +43,6 @@ static const struct kind {
     {"hh", "hh", 4.0, 500.0, {"V_m", "m", "h", "n"}},
     {"cond", "lif_cond", 3.0, 80.0, {"V_m", "g_e", "g_i", "theta"}},
 };
-
-typedef struct spikes {
-	size_t n;
-	int pop[MAX_SPIKES];
-	uint32_t id[MAX_SPIKES];
-	double t[MAX_SPIKES];
-} spikes;
-
-static void on_spike(int pop, uint32_t id, double t, void *user)
-{
-	spikes *s = user;
-
-	if (s->n < MAX_SPIKES) {
-		s->pop[s->n] = pop;
-		s->id[s->n] = id;
-		s->t[s->n++] = t;
-	}
-}
-
-static void set(ms_net *net, int p, const char *name, double v)
-{
-	ck_assert_msg(ms_pop_set_param(net, p, name, v) == MS_OK, "%s: %s",
-	              name, ms_net_errmsg(net));
-}
 
 static void conn(ms_net *net, int pre, int post, double p, double w, double d)
 {
@@ -159,26 +137,6 @@ static void run_hybrid(uint64_t seed, double chunk, spikes *s)
 	ms_net_destroy(net);
 }
 
-static int same_trains(const spikes *a, const spikes *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t k = 0; k < a->n; k++)
-		if (a->pop[k] != b->pop[k] || a->id[k] != b->id[k] ||
-		    a->t[k] != b->t[k])
-			return 0;
-	return 1;
-}
-
-static size_t count_pop(const spikes *s, int pop)
-{
-	size_t n = 0;
-
-	for (size_t k = 0; k < s->n; k++)
-		n += s->pop[k] == pop;
-	return n;
-}
-
 /*
  * Every kind fires, in a network where each kind receives every other
  * kind; the same seed twice gives the same trains to the bit; running in
@@ -197,11 +155,11 @@ START_TEST(hybrid_deterministic_and_split_invariant)
 		ck_assert_msg(n >= NU, "%s fired %zu spikes", kinds[k].name, n);
 	}
 	run_hybrid(11, 0.0, &b);
-	ck_assert_msg(same_trains(&a, &b), "same seed, different trains");
+	assert_same_trains(&a, &b, "same seed");
 	run_hybrid(11, 37.0, &b);
-	ck_assert_msg(same_trains(&a, &b), "37 ms chunks changed the trains");
+	assert_same_trains(&a, &b, "37 ms chunks");
 	run_hybrid(11, 1.3, &b);
-	ck_assert_msg(same_trains(&a, &b), "1.3 ms chunks changed the trains");
+	assert_same_trains(&a, &b, "1.3 ms chunks");
 	run_hybrid(12, 0.0, &b);
 	ck_assert_msg(!same_trains(&a, &b), "seeds 11 and 12 gave one train");
 }
@@ -283,7 +241,7 @@ START_TEST(hybrid_records_every_kind)
 	run_net(net, 0.0, &b);
 	ck_assert_int_eq(ms_net_close_output(net), MS_OK);
 	ms_net_destroy(net);
-	ck_assert_msg(same_trains(&a, &b), "recording changed the trains");
+	assert_same_trains(&a, &b, "recording");
 
 	f = H5Fopen(out_path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	ck_assert_msg(f >= 0, "cannot open %s", out_path);
@@ -466,10 +424,7 @@ START_TEST(input_at_a_run_boundary_is_bit_identical)
 		ms_net_destroy(net);
 	}
 	ck_assert_uint_ge(count_pop(&a, 0), 1);
-	ck_assert_msg(same_trains(&a, &b),
-	              "%s: split at the input changed "
-	              "the train",
-	              q->model);
+	assert_same_trains(&a, &b, q->model);
 }
 END_TEST
 

@@ -1,13 +1,16 @@
 /*
  * check_ode — the Dormand–Prince 5(4) stepper of neurons/ode.c against
  * closed forms: accuracy at tight tolerance, order of the method and of its
- * dense output, exact step ends, failure on a blow-up.
+ * dense output, exact step ends, failure on a blow-up. And the walker of
+ * neurons/ode_walk.c on systems with known crossings: crossing times, the
+ * refractory period, commits, the reset mode, divergence.
  */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "neurons/ode.h"
+#include "neurons/ode_walk.h"
 
 /* y' = -lam y */
 static void decay(double t, const double *y, double *dy, const void *ctx)
@@ -232,6 +235,201 @@ START_TEST(blow_up_fails_cleanly)
 }
 END_TEST
 
+/* y' = 1 */
+static void ramp(double t, const double *y, double *dy, const void *ctx)
+{
+	(void)t;
+	(void)y;
+	(void)ctx;
+	dy[0] = 1.0;
+}
+
+/* A walker without reset for f at tolerance tol, spikes at level. */
+static ms__ode_walker walker(int n, ms__ode_rhs f, double tol, double level)
+{
+	ms__ode_walker m = {.n = n,
+	                    .f = f,
+	                    .rtol = tol,
+	                    .atol = tol,
+	                    .h_max = 1.0,
+	                    .level = level,
+	                    .n_probe = 4};
+	return m;
+}
+
+/* Spikes of unit u before T into tc (at most max), going on through each
+ * one; returns their number. */
+static int spikes_before(const ms__ode_walker *m, const void *ctx,
+                         ms__ode_unit *u, double T, double *tc, int max)
+{
+	int n = 0;
+	double t;
+
+	while (!isnan(t = ms__ode_due(m, ctx, u, T))) {
+		ck_assert_int_lt(n, max);
+		tc[n++] = t;
+		ms__ode_pass(m, u);
+	}
+	return n;
+}
+
+/*
+ * x = cos t (the oscillator with w = 1 from (1, 0)) rises through 0.5 at
+ * t = 5 pi / 3 + 2 pi k: three times before 20. At rtol = atol = 1e-10 the
+ * walker must find exactly those, each within 1e-8 (the global error of
+ * the trajectory over 20 time units stays near 1e-9; the bisection adds
+ * an ulp). With t_ref = 7, longer than the period, the second is no spike
+ * and the third (two periods after the first) is.
+ */
+START_TEST(walker_finds_upward_crossings)
+{
+	const double pi = 3.14159265358979323846;
+	double w = 1.0, tc[8];
+	ms__ode_walker m = walker(2, osc, 1e-10, 0.5);
+	ms__ode_unit u;
+	int n;
+
+	u.y0[0] = 1.0;
+	u.y0[1] = 0.0;
+	ms__ode_start(&m, &u, 0.0, 0.01);
+	n = spikes_before(&m, &w, &u, 20.0, tc, 8);
+	ck_assert_int_eq(n, 3);
+	for (int k = 0; k < n; k++) {
+		double want = 5.0 * pi / 3.0 + 2.0 * pi * k;
+		ck_assert_msg(fabs(tc[k] - want) < 1e-8, "crossing %d: %.17g",
+		              k, tc[k]);
+	}
+
+	m.t_ref = 7.0;
+	u.y0[0] = 1.0;
+	u.y0[1] = 0.0;
+	ms__ode_start(&m, &u, 0.0, 0.01);
+	n = spikes_before(&m, &w, &u, 20.0, tc, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert(fabs(tc[0] - 5.0 * pi / 3.0) < 1e-8);
+	ck_assert(fabs(tc[1] - (5.0 * pi / 3.0 + 4.0 * pi)) < 1e-8);
+}
+END_TEST
+
+/*
+ * Commits and reads of the oscillator at rtol = atol = 1e-10: the state
+ * committed at t and the dense output read between commits within 1e-8 of
+ * (cos t, -sin t); the crossings found across the commits (which cut the
+ * steps) still within 1e-8 of the closed form. Reading does not move the
+ * search: the spikes are the same, bit for bit, with and without reads.
+ */
+START_TEST(walker_commits_follow_the_trajectory)
+{
+	const double pi = 3.14159265358979323846;
+	const double tcs[] = {0.7, 3.3, 5.0, 9.1, 14.25};
+	double w = 1.0, tc[2][8];
+	ms__ode_walker m = walker(2, osc, 1e-10, 0.5);
+	ms__ode_unit u;
+	int n[2];
+
+	for (int reads = 0; reads < 2; reads++) {
+		double t = 0.0;
+		n[reads] = 0;
+		u.y0[0] = 1.0;
+		u.y0[1] = 0.0;
+		ms__ode_start(&m, &u, 0.0, 0.01);
+		for (size_t j = 0; j <= sizeof(tcs) / sizeof(tcs[0]); j++) {
+			double te =
+			    j < sizeof(tcs) / sizeof(tcs[0]) ? tcs[j] : 20.0;
+			n[reads] += spikes_before(
+			    &m, &w, &u, te, tc[reads] + n[reads], 8 - n[reads]);
+			for (int r = 0; reads && r < 7; r++) {
+				double s = t + (te - t) * r / 7.0;
+				double x = ms__ode_peek(&m, &w, &u, s, 0);
+				double v = ms__ode_peek(&m, &w, &u, s, 1);
+				ck_assert_msg(fabs(x - cos(s)) < 1e-8 &&
+				                  fabs(v + sin(s)) < 1e-8,
+				              "read at %g: %.17g %.17g", s, x,
+				              v);
+			}
+			if (te == 20.0)
+				break;
+			ms__ode_commit(&m, &w, &u, te);
+			ck_assert(u.t0 == te);
+			ck_assert_msg(fabs(u.y0[0] - cos(te)) < 1e-8 &&
+			                  fabs(u.y0[1] + sin(te)) < 1e-8,
+			              "commit at %g: %.17g %.17g", te, u.y0[0],
+			              u.y0[1]);
+			t = te;
+		}
+	}
+	ck_assert_int_eq(n[0], 3);
+	ck_assert_int_eq(n[1], 3);
+	for (int k = 0; k < 3; k++) {
+		ck_assert(tc[0][k] == tc[1][k]);
+		ck_assert(fabs(tc[0][k] - (5.0 * pi / 3.0 + 2.0 * pi * k)) <
+		          1e-8);
+	}
+}
+END_TEST
+
+/*
+ * Reset mode on y' = 1 with level 1 and a reset to 0 at each spike: spikes
+ * at 1, 2, 3, 4 (the stepper and the dense output are exact on a straight
+ * line up to rounding: within 1e-12). A state at or above the level is a
+ * spike at once.
+ */
+START_TEST(walker_reset_mode)
+{
+	ms__ode_walker m = walker(1, ramp, 1e-8, 1.0);
+	ms__ode_unit u;
+	double t;
+	int n = 0;
+
+	m.reset = 1;
+	m.n_probe = 1;
+	u.y0[0] = 0.0;
+	ms__ode_start(&m, &u, 0.0, 0.3);
+	while (!isnan(t = ms__ode_due(&m, NULL, &u, 4.5))) {
+		n++;
+		ck_assert_int_le(n, 4);
+		ck_assert_msg(fabs(t - n) < 1e-12, "spike %d at %.17g", n, t);
+		ms__ode_take_spike(&m, &u);
+		ck_assert(u.t0 == t);
+		ck_assert_msg(fabs(u.y0[0] - 1.0) < 1e-12, "%.17g", u.y0[0]);
+		u.y0[0] = 0.0;
+		ms__ode_restart(&m, &u);
+	}
+	ck_assert_int_eq(n, 4);
+	ck_assert(ms__ode_bound(&m, NULL, &u, 4.5, 5.0) > 4.5);
+
+	u.y0[0] = 1.0;
+	ms__ode_restart(&m, &u);
+	ck_assert(ms__ode_due(&m, NULL, &u, u.t0 + 1.0) == u.t0);
+}
+END_TEST
+
+/*
+ * y' = y^2 from 1 diverges at t = 1 before reaching the level 1e300. With a
+ * reset the failed step is a spike at the last point reached, within 1e-6
+ * of the pole (as in blow_up_fails_cleanly); without, the unit falls
+ * silent: no spike, and none is expected ever (bound infinite).
+ */
+START_TEST(walker_divergence)
+{
+	ms__ode_walker m = walker(1, blowup, 1e-8, 1e300);
+	ms__ode_unit u;
+	double t;
+
+	m.reset = 1;
+	u.y0[0] = 1.0;
+	ms__ode_start(&m, &u, 0.0, 0.01);
+	t = ms__ode_due(&m, NULL, &u, 2.0);
+	ck_assert_msg(fabs(t - 1.0) < 1e-6, "spike at %.17g", t);
+
+	m.reset = 0;
+	u.y0[0] = 1.0;
+	ms__ode_start(&m, &u, 0.0, 0.01);
+	ck_assert(isnan(ms__ode_due(&m, NULL, &u, 2.0)));
+	ck_assert(ms__ode_bound(&m, NULL, &u, 2.0, 3.0) == INFINITY);
+}
+END_TEST
+
 static Suite *ode_suite(void)
 {
 	Suite *s = suite_create("ode");
@@ -243,6 +441,12 @@ static Suite *ode_suite(void)
 	tcase_add_test(tc, dense_output_order_four);
 	tcase_add_test(tc, step_cut_at_end);
 	tcase_add_test(tc, blow_up_fails_cleanly);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("walk");
+	tcase_add_test(tc, walker_finds_upward_crossings);
+	tcase_add_test(tc, walker_commits_follow_the_trajectory);
+	tcase_add_test(tc, walker_reset_mode);
+	tcase_add_test(tc, walker_divergence);
 	suite_add_tcase(s, tc);
 	return s;
 }
