@@ -69,7 +69,7 @@ static const ms_var_info lif_vars[] = {
     {"I_syn_i", MS_DIM_CURRENT, "inhibitory synaptic current"},
 };
 
-/* One unit's state, at its own time t0 (one cache line and a bit). */
+/* One unit's state, at its own time t0 (one and a half cache lines). */
 typedef struct lifn {
 	double V;    /* membrane potential at t0 (V_reset if refractory) */
 	double y[2]; /* synaptic currents at t0, as R I_syn (mV) */
@@ -79,6 +79,7 @@ typedef struct lifn {
 	double tc;       /* cached next crossing; NaN: not computed */
 	double F[3];     /* e^{(t0 - T)/tau} for tau_m, tau_syn_e, tau_syn_i */
 	int64_t ep;      /* epoch of t0; T = ep * epoch_ms */
+	double budget;   /* lif_exp: excitatory effect left (tab_bound) */
 } lifn;
 
 /*
@@ -95,6 +96,11 @@ typedef struct fac {
 	double G[3], F[3];
 } fac;
 
+/* Intervals of the bound table of lif_exp (tab_bound). */
+#define MS__LIF_TAB 24
+/* Share of the distance to threshold kept as the budget of tab_bound. */
+#define MS__LIF_MARGIN 0.35
+
 typedef struct lif {
 	int nsyn; /* 0 (delta) or 2 (exp) */
 	double tau_m, inv_tau_m, R, E_L, th, Vr, t_ref, Ie_mV;
@@ -106,6 +112,11 @@ typedef struct lif {
 	double peak_g[2]; /* max of g_k */
 	double chord[2];  /* tau_m peak_g / peak_s: g_k's chord slope */
 	double inv3[3];   /* 1/tau_m, 1/tau_e, 1/tau_i */
+	/* Offsets s_0 = 0 < s_1 < ... < s_nt (ms) and, on [s_k, s_k+1],
+	 * e^{-s/tau_m} at both ends and the largest and smallest g_q. */
+	int nt;
+	double ts[MS__LIF_TAB + 1], em[MS__LIF_TAB + 1];
+	double gmax[2][MS__LIF_TAB], gmin[2][MS__LIF_TAB];
 	double epoch_ms, inv_epoch;
 	fac cache;
 	lifn *n;
@@ -126,19 +137,58 @@ static inline double mind(double a, double b)
 	return a < b ? a : b;
 }
 
+/* x^n for a small n >= 1. */
+static inline double ipow(double x, int n)
+{
+	double r = x;
+
+	for (int q = 1; q < n; q++)
+		r *= x;
+	return r;
+}
+
+/*
+ * e^{x / tau_k} for k = 0 (tau_m), 1, 2 (tau_syn_e, tau_syn_i), x in ms:
+ * with tau_m = n tau_k, a power of the membrane's factor instead of an
+ * exponential (as in eval_at).
+ */
+static inline void scaled_exp(const lif *L, double x, double *F)
+{
+	F[0] = exp(x * L->inv3[0]);
+	for (int k = 0; k < L->nsyn; k++)
+		F[k + 1] = L->pow_n[k] ? ipow(F[0], L->pow_n[k])
+		                       : exp(x * L->inv3[k + 1]);
+}
+
+/* y_k e^{-s/tau_k} for the synaptic currents y, into out: one exponential
+ * for both when tau_m is a multiple of each tau_k. */
+static inline void decay_syn(const lif *L, const double *y, double s,
+                             double *out)
+{
+	double em = -1.0;
+
+	for (int k = 0; k < L->nsyn; k++) {
+		if (!L->pow_n[k]) {
+			out[k] = y[k] * exp(-s * L->inv_tau[k]);
+			continue;
+		}
+		if (em < 0.0)
+			em = exp(-s * L->inv_tau_m);
+		out[k] = y[k] * ipow(em, L->pow_n[k]);
+	}
+}
+
 static const fac *factors(lif *L, double t)
 {
 	fac *c = &L->cache;
 
 	if (t != c->t) {
+		double x;
 		c->t = t;
 		c->ep = (int64_t)floor(t * L->inv_epoch);
-		for (int k = 0; k <= L->nsyn; k++) {
-			double x =
-			    (t - (double)c->ep * L->epoch_ms) * L->inv3[k];
-			c->G[k] = exp(-x);
-			c->F[k] = exp(x);
-		}
+		x = t - (double)c->ep * L->epoch_ms;
+		scaled_exp(L, -x, c->G);
+		scaled_exp(L, x, c->F);
 	}
 	return c;
 }
@@ -236,8 +286,7 @@ static void free_start(const lif *L, const lifn *n, start *st)
 	}
 	st->ts = n->tref_end;
 	st->V = L->Vr;
-	for (int k = 0; k < L->nsyn; k++)
-		st->y[k] = n->y[k] * exp(-(st->ts - n->t0) * L->inv_tau[k]);
+	decay_syn(L, n->y, st->ts - n->t0, st->y);
 	st->own = 0;
 }
 
@@ -324,6 +373,46 @@ static inline int reaches(const lif *L, double v, double Vb, const double *y,
 	}
 	s *= L->inv_tau_m;
 	return v + a * s + mind(b * s, ce) >= L->th;
+}
+
+/*
+ * Lower bound of the next spike after t for lif_exp, from the state (v, y_k)
+ * at t, with a budget for later inputs. On each tabulated interval
+ * [s_k, s_k+1] every term of V(t+s) is bounded exactly (e^{-s/tau_m} is
+ * monotone, g_q(s) lies between its tabulated extremes), inhibition
+ * included: u_k >= V - V_th there. The bound is s_k for the first k with
+ * u_k >= -m, m = MS__LIF_MARGIN (V_th - v), and *budget = -max_{j<k} u_j
+ * less 1e-9 mV (so at least m - 1e-9 mV; the 1e-9 mV, and m >= 1e-9 mV,
+ * cover rounding). An excitatory input of weight w raises V at every later
+ * time by at most w peak_g, so as long as the sum of w peak_g over the
+ * inputs after t stays within the budget, no crossing can come before the
+ * bound: deliver_n spends the budget instead of bounding again. With one
+ * table for all units and offsets from the unit's own time, this costs no
+ * exponential.
+ */
+static double tab_bound(const lif *L, double v, double Vb, const double *y,
+                        double t, double *budget)
+{
+	double c = v - Vb, base = Vb - L->th, gap = L->th - v, M = -INFINITY;
+	double m = MS__LIF_MARGIN * gap;
+	const double *ep = c < 0.0 ? L->em + 1 : L->em;
+	const double *ge = y[0] >= 0.0 ? L->gmax[0] : L->gmin[0];
+	const double *gi = y[1] >= 0.0 ? L->gmax[1] : L->gmin[1];
+	int k;
+
+	*budget = -1.0;
+	if (!(m >= 1e-9))
+		return t;
+	for (k = 0; k < L->nt; k++) {
+		double u = base + c * ep[k] + y[0] * ge[k] + y[1] * gi[k];
+		if (u >= -m)
+			break;
+		M = maxd(M, u);
+	}
+	if (k == 0)
+		return t;
+	*budget = -M - 1e-9;
+	return t + L->ts[k];
 }
 
 static double v_at(const lif *L, const start *st, const traj *tr)
@@ -514,8 +603,7 @@ static void set_state(lif *L, lifn *n, double t, double V, const double *y)
 		return;
 	}
 	n->ep = (int64_t)floor(t * L->inv_epoch);
-	for (int k = 0; k <= L->nsyn; k++)
-		n->F[k] = exp((t - (double)n->ep * L->epoch_ms) * L->inv3[k]);
+	scaled_exp(L, t - (double)n->ep * L->epoch_ms, n->F);
 }
 
 static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
@@ -523,8 +611,8 @@ static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 	lifn *n = &L->n[i];
 	double y[2];
 
-	for (int k = 0; k < L->nsyn; k++)
-		y[k] = n->y[k] * exp(-(tc - n->t0) * L->inv_tau[k]);
+	n->budget = -1.0;
+	decay_syn(L, n->y, tc - n->t0, y);
 	set_state(L, n, tc, L->Vr, y);
 	n->tref_end = tc + L->t_ref;
 	n->tc = NAN;
@@ -559,9 +647,7 @@ static void run_to(ms__pop *p, uint32_t i, double t, int commit)
 		free_start(L, n, &st);
 		if (t <= st.ts) {
 			if (commit) {
-				for (int k = 0; k < L->nsyn; k++)
-					y[k] = n->y[k] * exp(-(t - n->t0) *
-					                     L->inv_tau[k]);
+				decay_syn(L, n->y, t - n->t0, y);
 				set_state(L, n, t, n->V, y);
 			}
 			return;
@@ -604,6 +690,7 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 	start st;
 	traj tr;
 
+	n->budget = -1.0;
 	free_start(L, n, &st);
 	if (t < st.ts)
 		return st.ts;
@@ -633,10 +720,19 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 		if (t > st.ts) {
 			eval_from(L, n, &st, t, &tr);
 			v = v_at(L, &st, &tr);
-			if (clear_until(L, &st, &tr, v))
+			if (!clear_until(L, &st, &tr, v))
+				goto settle;
+			if (L->nsyn == 0)
 				return bound_from(L, &st, &tr, v, t);
+			{
+				double y[2];
+				for (int k = 0; k < 2; k++)
+					y[k] = st.y[k] * tr.E[k];
+				return tab_bound(L, v, st.Vb, y, t, &n->budget);
+			}
 		}
 	}
+settle:
 	run_to(p, i, t, 0);
 	return lif_bound(p, i, t);
 }
@@ -659,6 +755,7 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 		uint32_t i = j->target[s];
 		lifn *n = &L->n[i];
 		double w = j->weight[s], Vb;
+		int r_in = 0;
 
 		/* Targets are scattered: fetch a few synapses ahead. */
 		if (s + 6 < end) {
@@ -696,7 +793,8 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 			n->V += w;
 		} else {
 			int r = j->rec_all >= 0 ? j->rec_all : j->receptor[s];
-			n->y[r == MS_RECEPTOR_INH] += w;
+			r_in = r == MS_RECEPTOR_INH;
+			n->y[r_in] += w;
 		}
 		/* Every kernel is non-negative: a negative input only lowers
 		 * V at all later times, so the registered check stays valid. */
@@ -706,12 +804,21 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 			ms__register_check(p, i, n->tref_end);
 			continue;
 		}
+		if (p->chk_win[i] <= win)
+			continue;
 		Vb = L->E_L + L->Ie_mV + n->Iext_mV;
-		if (p->chk_win[i] <= win ||
-		    (p->chk_win[i] != MS__NO_WINDOW &&
-		     !reaches(L, n->V, Vb, n->y,
-		              ms__queue_win_start(&p->net->q, p->chk_win[i]) -
-		                  t)))
+		if (nsyn) {
+			n->budget -= w * L->peak_g[r_in];
+			if (n->budget >= 0.0)
+				continue;
+			ms__register_check(
+			    p, i, tab_bound(L, n->V, Vb, n->y, t, &n->budget));
+			continue;
+		}
+		if (p->chk_win[i] != MS__NO_WINDOW &&
+		    !reaches(L, n->V, Vb, n->y,
+		             ms__queue_win_start(&p->net->q, p->chk_win[i]) -
+		                 t))
 			continue;
 		ms__register_check(p, i, lin_bound(L, n->V, Vb, n->y, t));
 	}
@@ -736,6 +843,7 @@ static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
 	run_to(p, i, t, 1);
 	n->Iext_mV += L->R * dI;
 	n->tc = NAN;
+	n->budget = -1.0;
 }
 
 static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
@@ -765,6 +873,7 @@ static void lif_set_var(ms__pop *p, uint32_t i, int var, double value)
 	else
 		n->y[var - 1] = L->R * value;
 	n->tc = NAN;
+	n->budget = -1.0;
 }
 
 static void lif_destroy(ms__pop *p)
@@ -798,6 +907,41 @@ static void kernel_consts(lif *L, int k)
 	eval_at(L, L->peak_s[k], &tr);
 	L->peak_g[k] = tr.g[k];
 	L->chord[k] = L->tau_m * L->peak_g[k] / L->peak_s[k];
+}
+
+/*
+ * The offsets of tab_bound: 0.2 ms, growing by 1.4 per interval, up to
+ * about 12 tau_max (where every kernel has decayed to e^{-12} of its
+ * peak or less); tau_m sets the scale of the first interval.
+ */
+static void bound_table(lif *L)
+{
+	double s = 0.0, step = 0.01 * L->tau_m, end = L->tau_m;
+	traj a, b;
+	int k = 0;
+
+	for (int q = 0; q < 2; q++)
+		end = maxd(end, L->tau[q]);
+	end *= 12.0;
+	eval_at(L, 0.0, &a);
+	L->ts[0] = 0.0;
+	L->em[0] = 1.0;
+	while (k < MS__LIF_TAB && s < end) {
+		s += step;
+		step *= 1.4;
+		eval_at(L, s, &b);
+		L->ts[k + 1] = s;
+		L->em[k + 1] = b.Em;
+		for (int q = 0; q < 2; q++) {
+			int in = L->peak_s[q] >= a.s && L->peak_s[q] <= b.s;
+			L->gmax[q][k] =
+			    in ? L->peak_g[q] : maxd(a.g[q], b.g[q]);
+			L->gmin[q][k] = mind(a.g[q], b.g[q]);
+		}
+		a = b;
+		k++;
+	}
+	L->nt = k;
 }
 
 static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
@@ -834,6 +978,8 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 		tau_min = mind(tau_min, L->tau[k]);
 	}
 	L->plain = nsyn == 2 && !L->degen[0] && !L->degen[1];
+	if (nsyn)
+		bound_table(L);
 	/* Within an epoch the factors stay within e^{+-40}. */
 	L->epoch_ms = 40.0 * tau_min;
 	L->inv_epoch = 1.0 / L->epoch_ms;
@@ -848,6 +994,7 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 		set_state(L, &L->n[i], p->net->t_now, L->E_L, y);
 		L->n[i].tref_end = -INFINITY;
 		L->n[i].tc = NAN;
+		L->n[i].budget = -1.0;
 	}
 	return MS_OK;
 }

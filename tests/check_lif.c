@@ -268,6 +268,81 @@ START_TEST(lif_exp_matches_fine_step_reference)
 END_TEST
 
 /*
+ * Many small inputs per spike: a neuron at rest 15 mV below threshold,
+ * driven by about 3 kHz of 4 mV excitatory and 0.5 kHz of -3 mV inhibitory
+ * inputs (each moves V by at most about 0.5 mV), so that every spike follows
+ * dozens of inputs and the engine's per-input budget (tab_bound in
+ * neurons/lif.c) is spent and renewed many times between spikes. Spike times
+ * must match the fine-step reference to 1 us, as above.
+ */
+START_TEST(lif_exp_small_inputs_match_reference)
+{
+	static spikes s;
+	static double ref[1000];
+	static input in[1400];
+	static uint32_t ids[1400];
+	static double times[1400];
+	size_t n_in = 1400, n_ref;
+	const double T = 400.0;
+	ms_net *net;
+	int src, p;
+	unsigned seed = 4242;
+
+	for (size_t k = 0; k < n_in; k++) {
+		seed = seed * 1103515245u + 12345u;
+		in[k].t = (double)((seed >> 8) % 400000) * 1e-3;
+		in[k].inh = k % 7 == 6;
+		in[k].w = in[k].inh ? -3.0 : 4.0;
+	}
+	qsort(in, n_in, sizeof(in[0]), cmp_input);
+	n_ref = rk4_reference(in, n_in, T, ref, 1000);
+	ck_assert_uint_gt(n_ref, 10);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "in", "spike_source", 2, &src), 0);
+	ck_assert_int_eq(ms_net_add_population(net, "n", "lif_exp", 1, &p), 0);
+	set(net, p, "tau_m", R_TAU_M);
+	set(net, p, "E_L", R_EL);
+	set(net, p, "V_th", R_TH);
+	set(net, p, "V_reset", R_VR);
+	set(net, p, "t_ref", R_TREF);
+	set(net, p, "tau_syn_e", R_TAU[0]);
+	set(net, p, "tau_syn_i", R_TAU[1]);
+	for (size_t k = 0; k < n_in; k++) {
+		ids[k] = (uint32_t)in[k].inh;
+		times[k] = in[k].t;
+	}
+	ck_assert_int_eq(ms_spike_source_add(net, src, ids, times, n_in), 0);
+	{
+		uint32_t pre_e = 0, pre_i = 1, post = 0;
+		ms_conn_spec ce = {
+		    .rule = MS_CONN_LIST, .pre = &pre_e, .post = &post, .n = 1};
+		ms_conn_spec ci = {
+		    .rule = MS_CONN_LIST, .pre = &pre_i, .post = &post, .n = 1};
+		ms_syn_spec se = {.weight = 4.0, .delay_ms = 1.0};
+		ms_syn_spec si = {.weight = -3.0, .delay_ms = 1.0};
+		ck_assert_int_eq(ms_net_connect(net, src, p, &ce, &se, NULL),
+		                 0);
+		ck_assert_int_eq(ms_net_connect(net, src, p, &ci, &si, NULL),
+		                 0);
+	}
+	s.pop = p;
+	ms_net_set_spike_callback(net, on_spike, &s);
+	ck_assert_int_eq(ms_net_run(net, T + 1.0), MS_OK);
+	ms_net_destroy(net);
+
+	printf("lif_exp small inputs: %zu inputs, %zu spikes\n", n_in, n_ref);
+	ck_assert_uint_eq(s.n, n_ref);
+	for (size_t k = 0; k < n_ref; k++)
+		ck_assert_msg(fabs((s.t[k] - 1.0) - ref[k]) <= 1e-3,
+		              "spike %zu: engine %.9f reference %.9f", k,
+		              s.t[k] - 1.0, ref[k]);
+}
+END_TEST
+
+/*
  * A refractory period that straddles the boundary of the model's internal
  * epochs (40 tau_min = 80 ms with tau_syn_e = 2 ms; engine times are the
  * reference's plus the 1 ms delay), with inputs during and after it: the
@@ -614,6 +689,110 @@ START_TEST(lif_exp_equal_time_constants)
 }
 END_TEST
 
+/*
+ * When tau_m is an integer multiple of tau_syn (CUBA: 20 = 4 x 5 = 2 x 10),
+ * the model takes e^{-s/tau_syn} as a power of e^{-s/tau_m} instead of an
+ * exponential, in the trajectory and in its shared decay factors. Run the
+ * same network with the time constants off by 1e-12 relative (which takes
+ * the exponentials) and compare: the kernels differ by about 1e-11 mV, so
+ * spike times must agree to 1e-8 ms (a hundred times the expected shift at
+ * the slopes seen here, about 0.1 mV/ms), over 1 s, five internal epochs.
+ */
+#define PW_N   20
+#define PW_SRC 40
+
+typedef struct pw_spikes {
+	int pop;
+	size_t n[PW_N];
+	double t[PW_N][200];
+} pw_spikes;
+
+static void on_pw_spike(int pop, uint32_t id, double t, void *user)
+{
+	pw_spikes *s = user;
+
+	if (pop == s->pop && id < PW_N && s->n[id] < 200)
+		s->t[id][s->n[id]++] = t;
+}
+
+static void pw_run(double rel, pw_spikes *s)
+{
+	uint32_t ids[PW_SRC * 20];
+	double times[PW_SRC * 20];
+	size_t n_in = 0;
+	unsigned seed = 777;
+	ms_conn_spec c = {.rule = MS_CONN_ALL_TO_ALL};
+	ms_syn_spec se = {.weight = 1.62, .delay_ms = 0.1};
+	ms_syn_spec si = {.weight = -2.0, .delay_ms = 0.1};
+	ms_net *net;
+	int exc, inh, p;
+
+	/* Each source fires 20 times at random in [0, 1000) ms. */
+	for (uint32_t k = 0; k < PW_SRC; k++)
+		for (int q = 0; q < 20; q++) {
+			seed = seed * 1103515245u + 12345u;
+			ids[n_in] = k;
+			times[n_in++] = (double)((seed >> 8) % 1000000) * 1e-3;
+		}
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(ms_net_add_population(net, "e", "spike_source",
+	                                       PW_SRC * 3 / 4, &exc),
+	                 0);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "i", "spike_source", PW_SRC / 4, &inh),
+	    0);
+	ck_assert_int_eq(ms_net_add_population(net, "n", "lif_exp", PW_N, &p),
+	                 0);
+	set(net, p, "tau_m", 20.0);
+	set(net, p, "tau_syn_e", 5.0 * (1.0 + rel));
+	set(net, p, "tau_syn_i", 10.0 * (1.0 + rel));
+	set(net, p, "E_L", -49.0);
+	set(net, p, "V_th", -50.0);
+	set(net, p, "V_reset", -60.0);
+	set(net, p, "t_ref", 5.0);
+	ck_assert_int_eq(ms_pop_init_uniform(net, p, "V_m", -60.0, -50.0), 0);
+	for (size_t k = 0; k < n_in; k++) {
+		int e = ids[k] < PW_SRC * 3 / 4;
+		uint32_t id = e ? ids[k] : ids[k] - PW_SRC * 3 / 4;
+		ck_assert_int_eq(
+		    ms_spike_source_add(net, e ? exc : inh, &id, &times[k], 1),
+		    0);
+	}
+	ck_assert_int_eq(ms_net_connect(net, exc, p, &c, &se, NULL), 0);
+	ck_assert_int_eq(ms_net_connect(net, inh, p, &c, &si, NULL), 0);
+	s->pop = p;
+	ms_net_set_spike_callback(net, on_pw_spike, s);
+	ck_assert_int_eq(ms_net_run(net, 1000.0), MS_OK);
+	ms_net_destroy(net);
+}
+
+START_TEST(lif_exp_power_and_exponential_paths_agree)
+{
+	static pw_spikes a, b;
+	size_t total = 0;
+	double worst = 0.0;
+
+	pw_run(0.0, &a);
+	pw_run(1e-12, &b);
+	for (int i = 0; i < PW_N; i++) {
+		ck_assert_uint_eq(a.n[i], b.n[i]);
+		for (size_t k = 0; k < a.n[i]; k++) {
+			double d = fabs(a.t[i][k] - b.t[i][k]);
+			worst = d > worst ? d : worst;
+			ck_assert_msg(d <= 1e-8,
+			              "neuron %d spike %zu: %.15g vs %.15g", i,
+			              k, a.t[i][k], b.t[i][k]);
+		}
+		total += a.n[i];
+	}
+	printf("lif_exp power vs exponential: %zu spikes, largest difference "
+	       "%.3g ms\n",
+	       total, worst);
+	ck_assert_uint_gt(total, 40);
+}
+END_TEST
+
 static Suite *lif_suite(void)
 {
 	Suite *s = suite_create("lif");
@@ -627,6 +806,8 @@ static Suite *lif_suite(void)
 	tcase_add_test(tc, lif_exp_random_and_grazing_patterns);
 	tcase_add_test(tc, lif_exp_equal_time_constants);
 	tcase_add_test(tc, lif_exp_refractory_across_epochs);
+	tcase_add_test(tc, lif_exp_power_and_exponential_paths_agree);
+	tcase_add_test(tc, lif_exp_small_inputs_match_reference);
 	suite_add_tcase(s, tc);
 	return s;
 }
