@@ -193,8 +193,16 @@ uint32_t ms__plast_source(const ms__plast *pl, uint64_t s)
 {
 	const uint64_t *row = pl->proj->row;
 	uint32_t a = 0, b = pl->n_pre;
+	double g = (double)s / (double)row[b] * (double)b;
 
-	/* The last row starting at or before s: row[a] <= s < row[b]. */
+	/* The last row starting at or before s: row[a] <= s < row[a + 1].
+	 * When rows have about the same length (all to all, fixed in-degree
+	 * or probability) the proportional guess usually is it. */
+	if (g < (double)b) {
+		uint32_t k = (uint32_t)g;
+		if (row[k] <= s && s < row[k + 1])
+			return k;
+	}
 	while (b - a > 1) {
 		uint32_t m = a + (b - a) / 2;
 		if (row[m] <= s)

@@ -491,6 +491,41 @@ void ms__wkernel_eval(const ms__wkernel *K, double x, double I[2])
 	kernel_add(K, x, I);
 }
 
+/*
+ * I[0] + I[1] of the kernel at x in [z0, z_end): the summed cubic of x's
+ * interval at f = (x - start) / step, the same f as kernel_add's. On a
+ * uniform grid the interval is floor((x - z0) / step); within about 1e-12
+ * of a step of a node, rounding may pick the neighbouring interval, whose
+ * cubic there takes the same node value (to rounding, plus 1e-12 times
+ * the jump of dP/df at the node).
+ */
+static inline double kernel_at(const ms__wkernel *K, double x)
+{
+	const double *p;
+	size_t c;
+	double f;
+
+	if (K->uniform) {
+		/* x >= z0, so the cast is exact; c <= nint (summed_tables) */
+		c = (size_t)(int64_t)((x - K->z0) * K->inv_h);
+		f = (x - K->st[c]) * K->inv_h;
+	} else {
+		p = K->iv + (size_t)K->cell[(size_t)((x - K->z0) * K->inv_hc)] *
+		                MS__WK_STRIDE;
+		if (x >= p[MS__WK_STRIDE])
+			p += MS__WK_STRIDE;
+		c = (size_t)(p - K->iv) / MS__WK_STRIDE;
+		f = (x - p[0]) * p[1];
+	}
+	p = K->sc + 4 * c;
+	return ((p[3] * f + p[2]) * f + p[1]) * f + p[0];
+}
+
+double ms__wkernel_sum(const ms__wkernel *K, double x)
+{
+	return x >= K->z0 && x < K->z_end ? kernel_at(K, x) : 0.0;
+}
+
 static void kernel_free(ms__wkernel *K)
 {
 	free(K->sx);
@@ -500,6 +535,8 @@ static void kernel_free(ms__wkernel *K)
 	free(K->v[1]);
 	free(K->iv);
 	free(K->cell);
+	free(K->sc);
+	free(K->st);
 	memset(K, 0, sizeof(*K));
 }
 
@@ -519,6 +556,46 @@ static void cubic(const double *y, int d, double c[4])
 	c[1] = a1 + 2.0 * a2 * d + 3.0 * a3 * d * d;
 	c[2] = a2 + 3.0 * a3 * d;
 	c[3] = a3;
+}
+
+/*
+ * The summed cubics of K (see ms__wkernel), and whether its intervals form
+ * a uniform grid: all of one step h (the same 1/h, bit for bit), every
+ * start within 1e-12 h of z0 + k h. kernel_at then takes the interval
+ * floor((x - z0) / h), which near a node may be the neighbouring one, and
+ * f from that interval's own start, as kernel_add does. For x just below
+ * z_end, (x - z0) / h may round to nint: an extra entry, starting at z_end,
+ * holds the last cubic shifted by one interval, P(f + 1), so that no clamp
+ * is needed.
+ */
+static int summed_tables(ms__wkernel *K)
+{
+	const double *iv = K->iv;
+	double h = 1.0 / iv[1], dev = 0.0, *c;
+	int same = 1;
+
+	K->sc = malloc((K->nint + 1) * 4 * sizeof(double));
+	K->st = malloc((K->nint + 1) * sizeof(double));
+	if (!K->sc || !K->st)
+		return MS_ENOMEM;
+	for (size_t k = 0; k <= K->nint; k++) {
+		K->st[k] = iv[k * MS__WK_STRIDE];
+		dev = fmax(dev, fabs(K->st[k] - (K->z0 + (double)k * h)));
+	}
+	for (size_t k = 0; k < K->nint; k++) {
+		const double *p = iv + k * MS__WK_STRIDE;
+		for (int j = 0; j < 4; j++)
+			K->sc[4 * k + j] = p[2 + j] + p[6 + j];
+		same &= p[1] == iv[1];
+	}
+	c = K->sc + 4 * K->nint;
+	c[0] = c[-4] + c[-3] + c[-2] + c[-1];
+	c[1] = c[-3] + 2.0 * c[-2] + 3.0 * c[-1];
+	c[2] = c[-2] + 3.0 * c[-1];
+	c[3] = c[-1];
+	K->uniform = same && dev <= 1e-12 * h;
+	K->inv_h = iv[1];
+	return MS_OK;
 }
 
 /* The evaluation tables of K from its node values (see ms__wkernel). */
@@ -591,7 +668,7 @@ static int kernel_tables(ms__wkernel *K)
 			k++;
 		K->cell[c] = (uint32_t)k;
 	}
-	return MS_OK;
+	return summed_tables(K);
 }
 
 /*
@@ -964,8 +1041,7 @@ typedef struct wrule {
 	double reach_pre; /* a pre arrival at p can still overlap a new
 	                     spike at t iff p > t - reach_pre */
 	double reach_post;
-	double *pp;     /* post-post kernel values of the current post spike */
-	uint32_t *list; /* synapses of one event that may change */
+	double *pp; /* post-post kernel values of the current post spike */
 } wrule;
 
 static void ring_expire(const ring *r, uint64_t k, uint32_t cap, double t,
@@ -1014,22 +1090,6 @@ static int ring_alloc(ring *r, uint64_t n, uint32_t cap)
 	return MS_OK;
 }
 
-/* The most synapses one event can reach: the longest row or column. */
-static size_t widest(const ms__plast *pl)
-{
-	size_t m = 0;
-
-	if (!pl->in_row || !pl->proj->row)
-		return pl->proj->n;
-	for (uint32_t i = 0; i < pl->n_post; i++)
-		if (pl->in_row[i + 1] - pl->in_row[i] > m)
-			m = pl->in_row[i + 1] - pl->in_row[i];
-	for (uint32_t a = 0; a < pl->n_pre; a++)
-		if (pl->proj->row[a + 1] - pl->proj->row[a] > m)
-			m = pl->proj->row[a + 1] - pl->proj->row[a];
-	return m;
-}
-
 static void wave_destroy(ms__plast *pl)
 {
 	wrule *R = pl->state;
@@ -1044,7 +1104,6 @@ static void wave_destroy(ms__plast *pl)
 	free(R->pre.last);
 	free(R->post.last);
 	free(R->pp);
-	free(R->list);
 	free(R);
 	pl->state = NULL;
 }
@@ -1097,8 +1156,7 @@ static int wave_build(ms__plast *pl, char *err, size_t errlen)
 	R->reach_pre = R->wpre.hi - lo;
 	R->reach_post = R->wpost.hi - lo;
 	R->pp = malloc(2 * R->cap * sizeof(double));
-	R->list = malloc((widest(pl) + 1) * sizeof(uint32_t));
-	if (!R->pp || !R->list ||
+	if (!R->pp ||
 	    ring_alloc(&R->pre, pl->per_src ? pl->n_pre : pl->proj->n,
 	               R->cap) ||
 	    ring_alloc(&R->post, pl->n_post, R->cap))
@@ -1168,6 +1226,44 @@ static inline size_t add_count(const ms__wkernel *K, const double *u,
 }
 
 /*
+ * Fast mode with F = 1 (R->F_one) needs only I[0] + I[1]: the rule then
+ * works with that sum throughout, the pre-post kernel read from its summed
+ * cubics (kernel_at), and a synapse is updated when the sum is not 0.
+ * dw = c + the pre-post kernels of a new post spike at t with the pre
+ * spikes u[0 .. n-1] (sum_post), or of a new pre arrival at t with the
+ * post spikes u (sum_pre), c being the new spike's own part. Histories
+ * are in time order: taken from the newest, the distance only grows (the
+ * rounding of t - u is monotone too), so the first spike beyond the far
+ * end of the kernel's support ends the sum; a nearer one, in a gap of the
+ * support next to 0, adds 0.
+ */
+static inline double sum_post(const ms__wkernel *K, const double *u, unsigned n,
+                              double t, double c)
+{
+	for (unsigned k = n; k-- > 0;) {
+		double x = t - u[k];
+		if (!(x < K->z_end))
+			break;
+		if (x >= K->z0)
+			c += kernel_at(K, x);
+	}
+	return c;
+}
+
+static inline double sum_pre(const ms__wkernel *K, const double *u, unsigned n,
+                             double t, double c)
+{
+	for (unsigned k = n; k-- > 0;) {
+		double x = u[k] - t;
+		if (!(x >= K->z0))
+			break;
+		if (x < K->z_end)
+			c += kernel_at(K, x);
+	}
+	return c;
+}
+
+/*
  * The fast or hybrid increment of a pre arrival at t whose own part (its
  * single term and pre-pre kernels, in the order ms__wstdp_increment adds
  * them) is P, from np overlapping pre spikes, at synapse s onto unit i:
@@ -1182,6 +1278,12 @@ static inline void fast_pre(ms__plast *pl, const wrule *R, uint64_t s,
 	const double *qt = R->post.t + (uint64_t)i * R->cap;
 	double I[2] = {P[0], P[1]};
 
+	if (R->ctx.fast == MS__WSTDP_FAST && R->F_one) {
+		double dw = sum_pre(K, qt, R->post.n[i], t, P[0] + P[1]);
+		if (dw != 0.0)
+			ms__plast_step(pl, s, dw, t, 0);
+		return;
+	}
 	if (R->ctx.fast == MS__WSTDP_FAST) {
 		add_all(K, qt, R->post.n[i], t, -1.0, I);
 	} else if (np + add_count(K, qt, R->post.n[i], t, -1.0, I) > 1) {
@@ -1192,82 +1294,52 @@ static inline void fast_pre(ms__plast *pl, const wrule *R, uint64_t s,
 }
 
 /*
- * Fast mode on the common device (lin_of): a pre arrival at t, with own
- * part P, at synapses s0 .. s0+n-1 sharing one history (per source), or
- * a post spike of a unit at t over its n synapses syn (slots slot, or the
- * synapses) with post-post values pp[0 .. 2 npp - 1]. The same sums as
- * fast_pre and wave_on_post, with the loop's data in locals. When the
- * spike's own terms are 0, only synapses whose newest partner spike lies
- * inside the kernel's support [z0, z_end) can change: a first pass lists
- * them without branches, the second updates them.
+ * Fast mode on the common device (lin_of, so F = 1): a pre arrival at t,
+ * with own part c, at synapses s0 .. s0+n-1 sharing one history (per
+ * source), or a post spike of a unit at t with own part c (single term
+ * and post-post kernels) over its n synapses syn (slots slot, or the
+ * synapses). The same sums as fast_pre and wave_on_post, with the loop's
+ * data in locals. Where the partner's newest spike is out of the kernel's
+ * reach the sum ends at once, and with c = 0 the synapse is left alone.
+ * (A branch-free first pass listing the synapses that can change, as an
+ * earlier version had, cost more than it saved: after a post spike about
+ * 2/3 of them can, in the benchmark, and nearly all after a pre arrival.)
  */
 static void pre_lin(const wrule *R, ms__plast_lin L, const uint32_t *target,
-                    uint64_t s0, uint32_t n, double t, const double P[2])
+                    uint64_t s0, uint32_t n, double t, double c)
 {
 	const ms__wkernel K = R->ctx.k_pp;
-	const double *post_t = R->post.t, *last = R->post.last;
+	const double *post_t = R->post.t;
 	const uint8_t *post_n = R->post.n;
 	const uint32_t cap = R->cap;
-	uint32_t *list = R->list, m = 0;
 
-	if (P[0] == 0.0 && P[1] == 0.0) {
-		for (uint32_t k = 0; k < n; k++) {
-			list[m] = k;
-			m += last[target[s0 + k]] - t >= K.z0;
-		}
-	} else {
-		for (uint32_t k = 0; k < n; k++)
-			list[m++] = k;
-	}
-	for (uint32_t e = 0; e < m; e++) {
-		uint64_t s = s0 + list[e];
+	for (uint64_t s = s0; s < s0 + n; s++) {
 		uint32_t i = target[s];
-		const double *qt = post_t + (uint64_t)i * cap;
-		double I[2] = {P[0], P[1]};
-		for (unsigned k = 0; k < post_n[i]; k++)
-			kernel_add(&K, qt[k] - t, I);
-		if (I[0] != 0.0 || I[1] != 0.0)
-			ms__plast_lin_step(L, s, I[0] + I[1]);
+		double dw =
+		    sum_pre(&K, post_t + (uint64_t)i * cap, post_n[i], t, c);
+		if (dw != 0.0)
+			ms__plast_lin_step(L, s, dw);
 	}
 }
 
 static void post_lin(const wrule *R, ms__plast_lin L, const uint64_t *syn,
-                     const uint32_t *slot, size_t n, double t, size_t npp)
+                     const uint32_t *slot, size_t n, double t, double c)
 {
 	const ms__wkernel K = R->ctx.k_pp;
-	const double *pre_t = R->pre.t, *pp = R->pp, *last = R->pre.last;
+	const double *pre_t = R->pre.t;
 	const uint8_t *pre_n = R->pre.n;
 	const uint32_t cap = R->cap;
-	const double S0 = R->ctx.single_post[0], S1 = R->ctx.single_post[1];
-	uint32_t *list = R->list;
-	size_t m = 0;
 
-	if (S0 == 0.0 && S1 == 0.0 && npp == 0) {
-		for (size_t k = 0; k < n; k++) {
-			list[m] = (uint32_t)k;
-			m += t - last[slot ? slot[k] : syn[k]] < K.z_end;
-		}
-	} else {
-		for (size_t k = 0; k < n; k++)
-			list[m++] = (uint32_t)k;
-	}
-	for (size_t e = 0; e < m; e++) {
-		size_t k = list[e];
+	for (size_t k = 0; k < n; k++) {
 		uint64_t s = syn[k], a = slot ? slot[k] : s;
-		const double *pt = pre_t + a * cap;
-		double I[2] = {S0, S1};
-		if (e + 8 < m) {
-			__builtin_prefetch(&L.w[syn[list[e + 8]]], 1);
-			__builtin_prefetch(&L.weight[syn[list[e + 8]]], 1);
+		double dw;
+		if (k + 8 < n) {
+			__builtin_prefetch(&L.w[syn[k + 8]], 1);
+			__builtin_prefetch(&L.weight[syn[k + 8]], 1);
 		}
-		for (unsigned q = 0; q < pre_n[a]; q++)
-			kernel_add(&K, t - pt[q], I);
-		for (size_t q = 0; q < npp; q++) {
-			I[0] += pp[2 * q];
-			I[1] += pp[2 * q + 1];
-		}
-		if (I[0] != 0.0 || I[1] != 0.0)
-			ms__plast_lin_step(L, s, I[0] + I[1]);
+		dw = sum_post(&K, pre_t + a * cap, pre_n[a], t, c);
+		if (dw != 0.0)
+			ms__plast_lin_step(L, s, dw);
 	}
 }
 
@@ -1288,7 +1360,7 @@ static void wave_on_pre(ms__plast *pl, double t, uint64_t s0, uint32_t n)
 		P[1] = R->ctx.single_pre[1];
 		add_all(&R->ctx.k_pre, R->pre.t + a * R->cap, R->pre.n[a], t,
 		        1.0, P);
-		pre_lin(R, L, target, s0, n, t, P);
+		pre_lin(R, L, target, s0, n, t, P[0] + P[1]);
 		ring_push(&R->pre, a, R->cap, t, R->reach_pre);
 		return;
 	}
@@ -1354,14 +1426,21 @@ static void wave_on_post(ms__plast *pl, double t, uint32_t i,
 	wrule *R = pl->state;
 	const ms__wstdp *C = &R->ctx;
 	const uint32_t *slot = pl->per_src ? pl->in_src + pl->in_row[i] : NULL;
+	const int sum = C->fast == MS__WSTDP_FAST && R->F_one;
 	size_t nq = 0, npp = 0;
+	double c = 0.0; /* the spike's own part, when sum */
 
 	ms__plast_lin L;
 
 	if (C->fast != MS__WSTDP_EXACT)
 		nq = post_post(R, i, t, &npp);
-	if (C->fast == MS__WSTDP_FAST && lin_of(pl, R, &L)) {
-		post_lin(R, L, syn, slot, n, t, npp);
+	if (sum) {
+		c = C->single_post[0] + C->single_post[1];
+		for (size_t q = 0; q < npp; q++)
+			c += R->pp[2 * q] + R->pp[2 * q + 1];
+	}
+	if (sum && lin_of(pl, R, &L)) {
+		post_lin(R, L, syn, slot, n, t, c);
 		ring_push(&R->post, i, R->cap, t, R->reach_post);
 		return;
 	}
@@ -1371,6 +1450,12 @@ static void wave_on_post(ms__plast *pl, double t, uint32_t i,
 		double I[2] = {C->single_post[0], C->single_post[1]};
 
 		fetch_ahead(pl, syn, k, n);
+		if (sum) {
+			double dw = sum_post(&C->k_pp, pt, R->pre.n[a], t, c);
+			if (dw != 0.0)
+				ms__plast_step(pl, s, dw, t, 1);
+			continue;
+		}
 		if (C->fast == MS__WSTDP_FAST) {
 			add_all(&C->k_pp, pt, R->pre.n[a], t, 1.0, I);
 		} else if (C->fast == MS__WSTDP_EXACT ||

@@ -48,6 +48,14 @@ typedef struct ms__wkernel {
 	size_t nint, ncell;
 	double *iv;
 	uint32_t *cell;
+	/* The same cubics for the sum of the two parts (rules whose device
+	 * has F = 1 need only I[0] + I[1]): 4 coefficients per interval,
+	 * and the intervals' starts. When the intervals are all one step
+	 * wide (uniform, within 1e-12 of a step), x's interval is found from
+	 * (x - z0) / step alone. */
+	double *sc, *st;
+	int uniform;
+	double inv_h;
 } ms__wkernel;
 
 #define MS__WK_STRIDE 10
@@ -116,5 +124,9 @@ double ms__wstdp_pair(const ms__wstdp *ctx, double dT, double w);
 
 /* The kernel's value (both parts) at x. */
 void ms__wkernel_eval(const ms__wkernel *K, double x, double I[2]);
+
+/* I[0] + I[1] of the kernel at x from the summed cubics: the same
+ * interpolant, rounded differently (a few ulp of the values). */
+double ms__wkernel_sum(const ms__wkernel *K, double x);
 
 #endif

@@ -593,6 +593,90 @@ START_TEST(fast_vs_exact_pairs)
 }
 END_TEST
 
+/* The Zamarreño set-up in fast mode with kernel grid step h (ms). */
+static void zam_fast(ms__wstdp *c, double h)
+{
+	double p[MS__DEV_MAX_PARAMS];
+	int opt[MS__DEV_MAX_PARAMS];
+	const ms__device_model *m = law(p, opt);
+	char err[256];
+
+	zam_wave(&W);
+	ck_assert_msg(ms__wstdp_setup(c, &W, &W, KATT, 0, m, p, opt, 1e-9, 1, h,
+	                              err, sizeof(err)) == MS_OK,
+	              "%s", err);
+}
+
+/* |sum - (I[0] + I[1])| at x, and whether sum is 0 wherever it must be. */
+static double sum_vs_parts(const ms__wkernel *K, double x, double *part)
+{
+	double I[2], s = ms__wkernel_sum(K, x);
+
+	ms__wkernel_eval(K, x, I);
+	*part = fmax(*part, fmax(fabs(I[0]), fabs(I[1])));
+	if (!(x >= K->z0 && x < K->z_end))
+		ck_assert_msg(s == 0.0 && I[0] == 0.0 && I[1] == 0.0,
+		              "x = %.17g outside [z0, z_end): sum %g", x, s);
+	return fabs(s - (I[0] + I[1]));
+}
+
+/*
+ * Rules whose device has F = 1 read the kernels as one cubic of the sum
+ * I[0] + I[1] (ms__wkernel_sum): the same interpolant with its two parts'
+ * coefficients added, rounded differently. Checked on the three kernels
+ * of the Zamarreño set-up, on a 1e-3 ms scan past both ends of the
+ * support and at every interval start and its neighbouring doubles, for
+ * kernel steps of 0.05 ms (intervals on one uniform grid, found by
+ * division) and 0.07 ms (segments with different steps, found through
+ * the cell table). Tolerance 1e-14 of the largest part value: adding the
+ * coefficients and Horner's rule cost a few ulp of it, and within ~1e-12
+ * of a step of a node the uniform grid may take the neighbouring cubic,
+ * equal at the node to rounding (measured: 1e-15). Outside [z0, z_end)
+ * both are exactly 0.
+ */
+START_TEST(summed_kernels_match_parts)
+{
+	static const double steps[] = {0.05, 0.07};
+
+	for (int k = 0; k < 2; k++) {
+		ms__wstdp c;
+		const ms__wkernel *Ks[3] = {&c.k_pp, &c.k_pre, &c.k_post};
+		zam_fast(&c, steps[k]);
+		ck_assert_int_eq(c.k_pp.uniform, k == 0);
+		for (int j = 0; j < 3; j++) {
+			const ms__wkernel *K = Ks[j];
+			double worst = 0.0, part = 0.0;
+			ck_assert(!K->zero && K->nint > 0);
+			for (double x = K->x0 - 1.0; x <= K->x1 + 1.0;
+			     x += 1e-3)
+				worst = fmax(worst, sum_vs_parts(K, x, &part));
+			for (size_t i = 0; i <= K->nint; i++) {
+				double x = K->iv[i * MS__WK_STRIDE];
+				worst = fmax(worst, sum_vs_parts(K, x, &part));
+				worst = fmax(
+				    worst,
+				    sum_vs_parts(K, nextafter(x, -INFINITY),
+				                 &part));
+				worst =
+				    fmax(worst,
+				         sum_vs_parts(K, nextafter(x, INFINITY),
+				                      &part));
+			}
+			printf(
+			    "summed kernel %d, step %.2f ms: max |sum - parts| "
+			    "%.3g of the largest part\n",
+			    j, steps[k], worst / part);
+			ck_assert(part > 0.0);
+			ck_assert_msg(
+			    worst <= 1e-14 * part,
+			    "kernel %d step %g: %g of the largest part", j,
+			    steps[k], worst / part);
+		}
+		ms__wstdp_free(&c);
+	}
+}
+END_TEST
+
 /* Largest relative change of the pair results when tol is halved, over
  * dT in [-100, 100] ms (values below 1e-6 of the peak left out: there
  * the absolute target dominates by design). */
@@ -993,6 +1077,203 @@ START_TEST(rule_pairings_and_history)
 }
 END_TEST
 
+/*
+ * The engine in fast mode against a replay of every synapse's events, in
+ * time order (a pre arrival before a post spike at the same time),
+ * through ms__wstdp_increment, which adds the kernels' two parts: the
+ * rule (device F = 1) uses summed cubics and adds the spike's own part,
+ * the kernels and the post-post values in another order, so the two
+ * differ by rounding only. RS sources spike onto RT teacher units, all to
+ * all, Zamarreño set-up at I0 = 3 mHz (w stays inside its bounds),
+ * history 64 (nothing forgotten), with one delay (per-source histories,
+ * the inline device loops) and with two (an extra silent source with
+ * another delay: per-synapse histories), each with G linear in w and in
+ * 1/w (linear_R: the rule's general device path; w evolves alike). Each
+ * synapse sees about 230 events; each update rounds w (~0.5) by up to
+ * 2^-53 and the increment, of at most ~1e-3, by a few ulp: tolerance
+ * 1e-13 absolute, 4 times 230 x 2^-53 and far above the increments'
+ * rounding (measured: 1.1e-16, one ulp of w).
+ */
+enum { RS = 6, RT = 3 };
+
+static uint64_t split_mix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Spike times from 5 ms to 3000 ms, gaps 2 ms plus an exponential of mean
+ * mean_ms; returns how many (at most max). */
+static size_t replay_train(double mean_ms, uint64_t *seed, double *t,
+                           size_t max)
+{
+	size_t n = 0;
+
+	for (double x = 5.0; n < max;) {
+		double r = (double)(split_mix(seed) >> 11) * 0x1p-53;
+		x += 2.0 - mean_ms * log1p(-r);
+		if (x >= 3000.0)
+			break;
+		t[n++] = x;
+	}
+	return n;
+}
+
+static void replay_wave(ms_net *net, int pop)
+{
+	static const char *const names[] = {"A_plus",  "tau_plus",  "T_plus",
+	                                    "A_minus", "tau_minus", "T_minus"};
+	static const double values[] = {AP, TAUP, TP, AM, TAUM, TM};
+
+	ck_assert_int_eq(ms_pop_set_waveform(net, pop, "exp"), MS_OK);
+	for (int k = 0; k < 6; k++)
+		ck_assert_int_eq(
+		    ms_pop_set_waveform_param(net, pop, names[k], values[k]),
+		    MS_OK);
+}
+
+#define RMAX 256
+
+/* One synapse's final state from its events, as described above. */
+static double replay_synapse(const ms__wstdp *c, const double *pre, size_t np,
+                             const double *post, size_t nq, size_t *events)
+{
+	double w = 0.5;
+	size_t a = 0, b = 0;
+
+	while (a < np || b < nq) {
+		int is_post = a == np || (b < nq && post[b] < pre[a]);
+		double I[2];
+		ms__wstdp_increment(c, pre, a, post, b, is_post,
+		                    is_post ? post[b] : pre[a], I, NULL);
+		if (I[0] != 0.0 || I[1] != 0.0)
+			w = fmin(fmax(w + (I[0] + I[1]), 0.0), 1.0);
+		is_post ? b++ : a++;
+		(*events)++;
+	}
+	return w;
+}
+
+static double replay_run(int two_delays, int lin_R, size_t *moved,
+                         size_t *events)
+{
+	enum { NSYN = (RS + 1) * RT };
+	static double tp[RS][RMAX], tq[RT][RMAX];
+	size_t np[RS], nq[RT];
+	uint32_t a[NSYN], b[NSYN];
+	double d[NSYN], w[NSYN], p[MS__DEV_MAX_PARAMS], worst = 0.0;
+	int opt[MS__DEV_MAX_PARAMS];
+	const ms__device_model *m = law(p, opt);
+	ms_conn_spec cs = {.rule = MS_CONN_LIST,
+	                   .pre = a,
+	                   .post = b,
+	                   .delays_ms = d,
+	                   .n = NSYN};
+	ms_syn_spec ss = {.weight = 1.0, .delay_ms = 1.0};
+	uint64_t seed = 21;
+	int pre, post, proj;
+	ms__wstdp c;
+	ms_net *net;
+	char err[256];
+
+	ck_assert_str_eq(m->params[0].name, "I0");
+	p[0] = 0.003;
+	zam_wave(&W);
+	ck_assert_int_eq(ms__wstdp_setup(&c, &W, &W, KATT, 0, m, p, opt, 1e-9,
+	                                 MS__WSTDP_FAST, 0.05, err, 256),
+	                 MS_OK);
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "pre", "spike_source", RS + 1, &pre),
+	    MS_OK);
+	ck_assert_int_eq(
+	    ms_net_add_population(net, "post", "spike_source", RT, &post),
+	    MS_OK);
+	for (uint32_t u = 0; u < RS + RT; u++) {
+		double *t = u < RS ? tp[u] : tq[u - RS];
+		size_t n = replay_train(u < RS ? 20.0 : 30.0, &seed, t, RMAX);
+		uint32_t id = u < RS ? u : u - RS;
+		for (size_t k = 0; k < n; k++)
+			ck_assert_int_eq(
+			    ms_spike_source_add(net, u < RS ? pre : post, &id,
+			                        &t[k], 1),
+			    MS_OK);
+		*(u < RS ? &np[u] : &nq[u - RS]) = n;
+		ck_assert(n < RMAX);
+	}
+	for (uint32_t k = 0; k < NSYN; k++) {
+		a[k] = k / RT;
+		b[k] = k % RT;
+		d[k] = two_delays && a[k] == RS ? 1.5 : 1.0;
+	}
+	ck_assert_int_eq(ms_net_connect(net, pre, post, &cs, &ss, &proj),
+	                 MS_OK);
+	replay_wave(net, pre);
+	replay_wave(net, post);
+	ck_assert_int_eq(ms_proj_set_plasticity(net, proj, "stdp_waveform"),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_param(net, proj, "k", KATT),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_plasticity_param(net, proj, "history", 64),
+	                 MS_OK);
+	ck_assert_int_eq(
+	    ms_proj_set_plasticity_option(net, proj, "mode", "fast"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device(net, proj, "exp_threshold"), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "V_th", VTH),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "V0", V0), MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "I0", 0.003),
+	                 MS_OK);
+	ck_assert_int_eq(ms_proj_set_device_param(net, proj, "w_init", 0.5),
+	                 MS_OK);
+	if (lin_R) {
+		ck_assert_int_eq(
+		    ms_proj_set_device_option(net, proj, "mapping", "linear_R"),
+		    MS_OK);
+		ck_assert_int_eq(
+		    ms_proj_set_device_param(net, proj, "G_min", 10.0), MS_OK);
+		ck_assert_int_eq(
+		    ms_proj_set_device_param(net, proj, "G_max", 100.0), MS_OK);
+	}
+	ck_assert_msg(ms_net_run(net, 3100.0) == MS_OK, "%s",
+	              ms_net_errmsg(net));
+	ck_assert_int_eq(ms_proj_get_state(net, proj, w, NULL), MS_OK);
+	for (uint32_t k = 0; k < RS * RT; k++) {
+		double arr[RMAX], r;
+		for (size_t j = 0; j < np[a[k]]; j++)
+			arr[j] = tp[a[k]][j] + 1.0;
+		r = replay_synapse(&c, arr, np[a[k]], tq[b[k]], nq[b[k]],
+		                   events);
+		worst = fmax(worst, fabs(w[k] - r));
+		*moved += w[k] != 0.5 && w[k] > 0.0 && w[k] < 1.0;
+	}
+	ms_net_destroy(net);
+	ms__wstdp_free(&c);
+	return worst;
+}
+
+START_TEST(fast_engine_matches_replay)
+{
+	static const char *const paths[] = {"one delay", "two delays",
+	                                    "one delay, linear_R",
+	                                    "two delays, linear_R"};
+
+	for (int v = 0; v < 4; v++) {
+		size_t moved = 0, events = 0;
+		double worst = replay_run(v & 1, v >> 1, &moved, &events);
+		printf("fast mode, %s: engine vs replay max |dw| %.3g "
+		       "(%zu events per synapse)\n",
+		       paths[v], worst, events / (RS * RT));
+		ck_assert_uint_eq(moved, RS * RT);
+		ck_assert_msg(worst <= 1e-13, "%s: max |dw| %g", paths[v],
+		              worst);
+	}
+}
+END_TEST
+
 Suite *stdp_waveform_suite(void)
 {
 	Suite *s = suite_create("stdp_waveform");
@@ -1009,6 +1290,8 @@ Suite *stdp_waveform_suite(void)
 	tcase_add_test(tc, extremes_and_areas);
 	tcase_add_test(tc, exact_pair_vs_brute_force);
 	tcase_add_test(tc, fast_vs_exact_pairs);
+	tcase_add_test(tc, summed_kernels_match_parts);
+	tcase_add_test(tc, fast_engine_matches_replay);
 	tcase_add_test(tc, tolerance_halving);
 	tcase_add_test(tc, triplet_telescoping);
 	tcase_add_test(tc, sinh_law);
