@@ -10,13 +10,16 @@
 
 #include "neurons/ode_walk.h"
 
-static void walk_reset(ms__ode_walk *w, const ms__ode_unit *u, int n)
+/* The copies below are of whole arrays (MS__ODE_WALK_NMAX components),
+ * whatever n: fixed sizes the compiler inlines; the components past n are
+ * never read. */
+static void walk_reset(ms__ode_walk *w, const ms__ode_unit *u)
 {
 	w->ta = w->tb = u->t0;
 	w->ha = w->hb = u->h0;
 	w->h = 0.0;
-	memcpy(w->yb, u->y0, n * sizeof(double));
-	memcpy(w->d, u->y0, n * sizeof(double));
+	memcpy(w->yb, u->y0, sizeof(w->yb));
+	memcpy(w->d, u->y0, sizeof(w->yb));
 }
 
 /* Take the next step of walk w, cut at t_end. Returns 0, or -1 when the
@@ -39,9 +42,9 @@ static int walk_step(const ms__ode_walker *m, const void *ctx, ms__ode_walk *w,
 	w->ha = w->hb;
 	w->hb = st.h_next;
 	w->h = st.h;
-	memcpy(w->yb, st.y1, m->n * sizeof(double));
-	memcpy(w->fb, st.f1, m->n * sizeof(double));
-	memcpy(w->d, st.dense, 5 * m->n * sizeof(double));
+	memcpy(w->yb, st.y1, sizeof(w->yb));
+	memcpy(w->fb, st.f1, sizeof(w->fb));
+	memcpy(w->d, st.dense, sizeof(w->d));
 	return 0;
 }
 
@@ -116,7 +119,7 @@ static int seek(const ms__ode_walker *m, const void *ctx, ms__ode_unit *u,
 		return 0;
 	}
 	if (t <= w->ta)
-		walk_reset(w, u, m->n);
+		walk_reset(w, u);
 	while (w->tb < t)
 		if (walk_step(m, ctx, w, INFINITY))
 			return -1;
@@ -134,8 +137,8 @@ void ms__ode_start(const ms__ode_walker *m, ms__ode_unit *u, double t0,
 
 void ms__ode_restart(const ms__ode_walker *m, ms__ode_unit *u)
 {
-	walk_reset(&u->pw, u, m->n);
-	walk_reset(&u->kw, u, m->n);
+	walk_reset(&u->pw, u);
+	walk_reset(&u->kw, u);
 	u->tc = m->reset && u->y0[0] >= m->level ? u->t0 : NAN;
 	u->t_clear = u->t0;
 	u->armed = u->y0[0] < m->level;
