@@ -200,7 +200,9 @@ ms__bucket *ms__queue_bucket(ms__queue *q, int64_t w)
 	ms__bucket *b = slot(q, w);
 
 	if (!b->sorted) {
-		sort_devs(b->ev + b->head, b->n - b->head);
+		/* An empty bucket may have no array yet (ev NULL). */
+		if (b->n > b->head)
+			sort_devs(b->ev + b->head, b->n - b->head);
 		b->sorted = 1;
 	}
 	return b;
