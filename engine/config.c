@@ -93,7 +93,8 @@ struct cfg_pop {
 	size_t n_spk;
 	int has_spikes;        /* the config gave spikes */
 	struct cfg_wave *wave; /* NULL: no waveform */
-	struct loc at, size_at, rate_at, spikes_at, preset_at;
+	int rec_listed;        /* in record.spikes already */
+	struct loc at, name_at, size_at, rate_at, spikes_at, preset_at;
 };
 
 struct cfg_proj {
@@ -158,6 +159,7 @@ struct ms_config {
 	size_t n_projs;
 	struct cfg_current *currents;
 	size_t n_currents;
+	struct name_ref *pop_index; /* names sorted, for find_pop() */
 	size_t *rec_spikes;
 	size_t n_rec_spikes;
 	struct cfg_state *states;
@@ -166,11 +168,16 @@ struct ms_config {
 	size_t n_synrecs;
 };
 
+/* List entries an alias may add to those written out in the file. */
+#define ALIAS_ENTRIES 1000000
+
 struct ctx {
 	ms_config *cfg;
 	yaml_document_t *doc;
 	ms_error *err;
-	int stdp; /* a stdp_curve section will resize two populations */
+	int stdp;       /* a stdp_curve section will resize two populations */
+	size_t entries; /* list entries read so far */
+	size_t max_entries; /* the file's size plus ALIAS_ENTRIES */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -377,6 +384,44 @@ static int missing(struct ctx *c, const yaml_node_t *map, const char *field,
 	            what);
 }
 
+/* A name and its place: a key of a mapping, a population. Sorted by name,
+ * then by place, to find repeats and to look names up in O(log n). */
+struct name_ref {
+	const char *name;
+	size_t idx;
+};
+
+static int name_ref_cmp(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+
+	return d ? d : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* In r (k names sorted by name_ref_cmp), the repeat that comes first in
+ * the original order: 1 and the places of the repeat (*dup) and of the
+ * name's first occurrence (*first), or 0 when all names differ. In a run
+ * of equal names the first entry is the first occurrence and the second
+ * the earliest repeat. */
+static int first_repeat(const struct name_ref *r, size_t k, size_t *first,
+                        size_t *dup)
+{
+	size_t i, j;
+	int found = 0;
+
+	for (i = 0; i < k; i = j) {
+		for (j = i + 1; j < k && !strcmp(r[j].name, r[i].name); j++)
+			;
+		if (j - i >= 2 && (!found || r[i + 1].idx < *dup)) {
+			*first = r[i].idx;
+			*dup = r[i + 1].idx;
+			found = 1;
+		}
+	}
+	return found;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Scalars                                                                  */
 
@@ -556,6 +601,13 @@ static int parse_bool(struct ctx *c, const yaml_node_t *n, const char *field,
 /* ------------------------------------------------------------------------ */
 /* Lists                                                                    */
 
+/*
+ * A non-empty list, counted against the entries the file may hold. An
+ * alias (*name) stands for a whole list at the cost of a few bytes, so
+ * that a list of aliases of a long list asks for the product of their
+ * lengths (a 300 kB file wanted 2 GB); beyond what the file spells out,
+ * aliases may add ALIAS_ENTRIES entries.
+ */
 static int want_seq(struct ctx *c, const yaml_node_t *n, const char *field,
                     const char *what)
 {
@@ -566,6 +618,13 @@ static int want_seq(struct ctx *c, const yaml_node_t *n, const char *field,
 	if (seq_len(n) == 0)
 		return fail(c, n, field, MS_ECONFIG,
 		            "expected a non-empty list of %s", what);
+	c->entries += seq_len(n);
+	if (c->entries > c->max_entries)
+		return fail(c, n, field, MS_ECONFIG,
+		            "expected at most %zu list entries in all (the "
+		            "file's size in bytes plus %d), got more: aliases "
+		            "(*name) repeat whole lists",
+		            c->max_entries, ALIAS_ENTRIES);
 	return 0;
 }
 
@@ -700,21 +759,57 @@ static int split_numbers(char *line, double *vals, size_t max_cols)
 	}
 }
 
+/* Longest line of a data file, its newline included. A row is at most four
+ * numbers, so this only stops a file that is not lines of text (a device
+ * such as /dev/zero, a binary file) from filling the memory. */
+#define CSV_LINE_MAX 65536
+
+/*
+ * Read the next line of f, newline included, into buf (CSV_LINE_MAX bytes)
+ * as a string. Returns its length, 0 at the end of the file, -1 when the
+ * line does not fit, -2 when it holds a NUL byte (which would silently cut
+ * it short); 0 also after a read error, which ferror(f) then tells.
+ */
+static long read_line(FILE *f, char *buf)
+{
+	size_t len = 0;
+	int ch, nul = 0;
+
+	flockfile(f);
+	while ((ch = getc_unlocked(f)) != EOF) {
+		if (len == CSV_LINE_MAX - 1) {
+			funlockfile(f);
+			return -1;
+		}
+		nul |= ch == '\0';
+		buf[len++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	funlockfile(f);
+	buf[len] = '\0';
+	if (ferror(f))
+		return 0; /* the caller reports the read error */
+	return nul ? -2 : (long)len;
+}
+
 /*
  * Read a CSV file of numbers named by node n (a path relative to the config
  * directory). Blank lines and lines starting with '#' are skipped; a first
  * line that is not numeric is a header. Every row must have between
  * min_cols and max_cols cells (<= 4), the same number in every row; each
  * row goes to fn, whose refusal is reported with the file's line number.
+ * Lines longer than CSV_LINE_MAX and NUL bytes are refused.
  */
 static int read_csv(struct ctx *c, const yaml_node_t *n, const char *field,
                     size_t min_cols, size_t max_cols, const char *columns,
                     row_fn fn, void *user)
 {
 	char *path = NULL, *line = NULL, *s, why[256];
-	size_t cap = 0, lineno = 0, ncols = 0;
+	size_t lineno = 0, ncols = 0;
 	double vals[4];
 	int rc, first = 1, k;
+	long len;
 	FILE *f = NULL;
 
 	rc = want_scalar(c, n, field, "a file name");
@@ -729,8 +824,27 @@ static int read_csv(struct ctx *c, const yaml_node_t *n, const char *field,
 		          "cannot open \"%s\": %s", path, strerror(errno));
 		goto fail;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	line = malloc(CSV_LINE_MAX);
+	if (line == NULL) {
+		rc = MS_ENOMEM;
+		goto fail;
+	}
+	while ((len = read_line(f, line)) != 0) {
 		lineno++;
+		if (len == -1) {
+			rc = fail(c, n, field, MS_EFORMAT,
+			          "%s:%zu: line longer than %d bytes; "
+			          "expected %s",
+			          path, lineno, CSV_LINE_MAX - 1, columns);
+			goto fail;
+		}
+		if (len == -2) {
+			rc = fail(c, n, field, MS_EFORMAT,
+			          "%s:%zu: a NUL byte in the line; expected "
+			          "%s as text",
+			          path, lineno, columns);
+			goto fail;
+		}
 		s = line;
 		trim(&s);
 		if (s[0] == '\0' || s[0] == '#')
@@ -875,16 +989,24 @@ static int conn_row(const double *v, size_t n, void *user, char *why,
 /* ------------------------------------------------------------------------ */
 /* Populations                                                              */
 
-static int find_pop(const ms_config *cfg, size_t n_pops, const char *name,
-                    size_t *idx)
+/* Index of the population named name, by binary search in the names
+ * sorted by index_pops(); MS_ENOENT if there is none. */
+static int find_pop(const ms_config *cfg, const char *name, size_t *idx)
 {
-	size_t i;
+	size_t lo = 0, hi = cfg->n_pops;
 
-	for (i = 0; i < n_pops; i++) {
-		if (!strcmp(cfg->pops[i].name, name)) {
-			*idx = i;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(name, cfg->pop_index[mid].name);
+
+		if (d == 0) {
+			*idx = cfg->pop_index[mid].idx;
 			return 0;
 		}
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return MS_ENOENT;
 }
@@ -917,7 +1039,7 @@ static int parse_pop_ref(struct ctx *c, const yaml_node_t *n, const char *field,
 	rc = want_scalar(c, n, field, "a population name");
 	if (rc)
 		return rc;
-	if (find_pop(cfg, cfg->n_pops, text_of(n), idx) != 0) {
+	if (find_pop(cfg, text_of(n), idx) != 0) {
 		for (i = 0; i < cfg->n_pops && i < N_ELEMS(names); i++)
 			names[i] = cfg->pops[i].name;
 		return fail(c, n, field, MS_ENOENT,
@@ -1088,11 +1210,28 @@ fail:
 	return rc;
 }
 
+/* The largest rate of a poisson generator: the registry's bound on its
+ * rate parameter. The rate field and a profile are held to it too, for a
+ * rate so high that the time to the next spike no longer advances the
+ * clock would never let a run end. */
+static double poisson_max_rate(void)
+{
+	const ms_param_info *info;
+	size_t n, i;
+
+	if (ms_model_params("poisson", &info, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (!strcmp(info[i].name, "rate"))
+				return info[i].max;
+	return INFINITY;
+}
+
 /* rate: quantity | {times: [...], rates: [...]} (poisson). */
 static int parse_rate(struct ctx *c, const yaml_node_t *n, const char *field,
                       struct cfg_pop *pop)
 {
 	static const char *const fields[] = {"times", "rates"};
+	double max = poisson_max_rate();
 	yaml_node_t *t, *r;
 	char sub[FIELD_LEN], sub2[FIELD_LEN];
 	size_t nt, nr, i;
@@ -1105,8 +1244,11 @@ static int parse_rate(struct ctx *c, const yaml_node_t *n, const char *field,
 		if (!pop->rate_t || !pop->rate_hz)
 			return MS_ENOMEM;
 		pop->n_rate = 1;
-		return parse_quantity_in(c, n, field, MS_DIM_RATE, 0, 0,
-		                         INFINITY, "", &pop->rate_hz[0]);
+		rc = parse_quantity_in(c, n, field, MS_DIM_RATE, 0, 0, INFINITY,
+		                       "", &pop->rate_hz[0]);
+		return rc ? rc
+		          : check_range(c, n, field, MS_DIM_RATE,
+		                        pop->rate_hz[0], 0, 0, max, "");
 	}
 	rc = check_map(c, n, field, fields, N_ELEMS(fields));
 	if (rc)
@@ -1135,6 +1277,9 @@ static int parse_rate(struct ctx *c, const yaml_node_t *n, const char *field,
 		subindex(sub2, sub, i);
 		rc = check_range(c, seq_at(c, r, i), sub2, MS_DIM_RATE,
 		                 pop->rate_hz[i], 0, 0, INFINITY, "");
+		if (rc == 0)
+			rc = check_range(c, seq_at(c, r, i), sub2, MS_DIM_RATE,
+			                 pop->rate_hz[i], 0, 0, max, "");
 		if (rc)
 			return rc;
 	}
@@ -1487,7 +1632,7 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 	const char *fields[10] = {"name", "model", "size", "params",
 	                          "waveform"};
 	struct cfg_pop *pop = &c->cfg->pops[idx];
-	size_t nf = 5, other, nv;
+	size_t nf = 5, nv;
 	const ms_var_info *vars;
 	char field[FIELD_LEN], sub[FIELD_LEN];
 	yaml_node_t *v, *model;
@@ -1535,10 +1680,7 @@ static int parse_population(struct ctx *c, const yaml_node_t *n, size_t idx)
 		            "expected 1 to %d characters from A-Z a-z 0-9 _ . "
 		            "-, got \"%s\"",
 		            NAME_MAX_LEN, pop->name);
-	if (find_pop(c->cfg, idx, pop->name, &other) == 0)
-		return fail(c, v, sub, MS_ECONFIG,
-		            "population \"%s\" is already defined on line %lu",
-		            pop->name, c->cfg->pops[other].at.line);
+	pop->name_at = node_loc(v); /* names are compared in index_pops() */
 
 	v = map_get(c, n, "size");
 	if (v == NULL)
@@ -1935,36 +2077,71 @@ static int parse_synapse(struct ctx *c, const yaml_node_t *n, const char *field,
 /* ------------------------------------------------------------------------ */
 /* Plasticity and devices                                                   */
 
+/*
+ * Among the first k keys of mapping n (all scalars), the first one in the
+ * order written that repeats an earlier key: 1 and *dup, *first (the
+ * indices of the repeat and of the key's first occurrence), 0 when all
+ * differ, MS_ENOMEM. Sorting takes O(k log k): comparing every pair made a
+ * mapping of 10^5 keys (1 MB of YAML) take minutes.
+ */
+static int find_repeat(struct ctx *c, const yaml_node_t *n, size_t k,
+                       size_t *first, size_t *dup)
+{
+	struct name_ref *r;
+	size_t i;
+	int found;
+
+	if (k < 2)
+		return 0;
+	r = malloc(k * sizeof(*r));
+	if (r == NULL)
+		return MS_ENOMEM;
+	for (i = 0; i < k; i++) {
+		r[i].name =
+		    text_of(get_node(c, n->data.mapping.pairs.start[i].key));
+		r[i].idx = i;
+	}
+	qsort(r, k, sizeof(*r), name_ref_cmp);
+	found = first_repeat(r, k, first, dup);
+	free(r);
+	return found;
+}
+
 /* A mapping whose keys are distinct names (any names: the caller decides
- * which are known). */
+ * which are known). The first problem in the order written is reported: a
+ * key that is not a name, or a name given twice. */
 static int check_keys(struct ctx *c, const yaml_node_t *n, const char *field,
                       const char *example)
 {
-	yaml_node_pair_t *p, *q;
+	yaml_node_pair_t *pairs;
+	yaml_node_t *k;
 	char sub[FIELD_LEN];
+	size_t len, ns, first, dup;
+	int rc;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(c, n, field, MS_ECONFIG,
 		            "expected a mapping such as %s, got %s", example,
 		            kind_name(n));
-	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = get_node(c, p->key);
-
-		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, field, MS_ECONFIG,
-			            "expected a field name, got %s",
-			            kind_name(k));
-		for (q = n->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = get_node(c, q->key);
-
-			if (strcmp(text_of(k), text_of(k2)))
-				continue;
-			subfield(sub, field, text_of(k));
-			return fail(c, k, sub, MS_ECONFIG,
-			            "field given twice (first on line %lu)",
-			            node_loc(k2).line);
-		}
+	pairs = n->data.mapping.pairs.start;
+	len = (size_t)(n->data.mapping.pairs.top - pairs);
+	for (ns = 0; ns < len; ns++)
+		if (get_node(c, pairs[ns].key)->type != YAML_SCALAR_NODE)
+			break;
+	rc = find_repeat(c, n, ns, &first, &dup);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		k = get_node(c, pairs[dup].key);
+		subfield(sub, field, text_of(k));
+		return fail(c, k, sub, MS_ECONFIG,
+		            "field given twice (first on line %lu)",
+		            node_loc(get_node(c, pairs[first].key)).line);
+	}
+	if (ns < len) {
+		k = get_node(c, pairs[ns].key);
+		return fail(c, k, field, MS_ECONFIG,
+		            "expected a field name, got %s", kind_name(k));
 	}
 	return 0;
 }
@@ -2441,13 +2618,12 @@ static int parse_state_rec(struct ctx *c, const yaml_node_t *n,
 static int add_rec_spikes(struct ctx *c, const yaml_node_t *n,
                           const char *field, size_t pop)
 {
-	size_t i;
+	struct cfg_pop *p = &c->cfg->pops[pop];
 
-	for (i = 0; i < c->cfg->n_rec_spikes; i++)
-		if (c->cfg->rec_spikes[i] == pop)
-			return fail(c, n, field, MS_ECONFIG,
-			            "population \"%s\" is listed twice",
-			            c->cfg->pops[pop].name);
+	if (p->rec_listed)
+		return fail(c, n, field, MS_ECONFIG,
+		            "population \"%s\" is listed twice", p->name);
+	p->rec_listed = 1;
 	c->cfg->rec_spikes[c->cfg->n_rec_spikes++] = pop;
 	return 0;
 }
@@ -2960,6 +3136,38 @@ static int parse_section(struct ctx *c, const yaml_node_t *n, const char *name,
 	return 0;
 }
 
+/*
+ * Sort the population names for find_pop() and refuse a name given twice,
+ * at its second place. Done once all populations are read, because
+ * checking each name against all earlier ones took 28 s for 10^5
+ * populations, and each reference in projections as long again.
+ */
+static int index_pops(struct ctx *c)
+{
+	ms_config *cfg = c->cfg;
+	size_t i, first, dup;
+	char field[FIELD_LEN], sub[FIELD_LEN];
+
+	cfg->pop_index = malloc(cfg->n_pops * sizeof(*cfg->pop_index));
+	if (cfg->pop_index == NULL)
+		return MS_ENOMEM;
+	for (i = 0; i < cfg->n_pops; i++) {
+		cfg->pop_index[i].name = cfg->pops[i].name;
+		cfg->pop_index[i].idx = i;
+	}
+	qsort(cfg->pop_index, cfg->n_pops, sizeof(*cfg->pop_index),
+	      name_ref_cmp);
+	if (!first_repeat(cfg->pop_index, cfg->n_pops, &first, &dup))
+		return 0;
+	subindex(field, "populations", dup);
+	subfield(sub, field, "name");
+	return report(c->err, cfg->path, &cfg->pops[dup].name_at, sub,
+	              MS_ECONFIG,
+	              "population \"%s\" is already defined on line "
+	              "%lu",
+	              cfg->pops[dup].name, cfg->pops[first].at.line);
+}
+
 static int parse_root(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const fields[] = {
@@ -3021,6 +3229,9 @@ static int parse_root(struct ctx *c, const yaml_node_t *root)
 	if (cfg->n_pops == 0)
 		return fail(c, v, "populations", MS_ECONFIG,
 		            "expected at least one population");
+	rc = index_pops(c);
+	if (rc)
+		return rc;
 	rc = parse_section(c, map_get(c, root, "projections"), "projections",
 	                   sizeof(struct cfg_proj), (void **)&cfg->projs,
 	                   &cfg->n_projs, parse_projection);
@@ -3109,6 +3320,50 @@ static int split_path(ms_config *cfg)
 	return 0;
 }
 
+/* Deepest nesting of lists and mappings in a config; a network
+ * description needs about seven levels. */
+#define MAX_DEPTH 64
+
+/*
+ * Refuse lists and mappings nested deeper than MAX_DEPTH, by a pass over
+ * libyaml's events before the document is loaded: its scanner takes time
+ * quadratic in the depth (200 000 nested "[", 400 kB, took 88 s), and the
+ * pass stops at the first level too deep. Malformed YAML is left to the
+ * loader, which reports it.
+ */
+static int check_depth(const char *text, size_t len, const char *path,
+                       ms_error *err)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	int depth = 0, rc = 0, end = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return MS_ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (rc == 0 && !end && yaml_parser_parse(&p, &e)) {
+		if (e.type == YAML_SEQUENCE_START_EVENT ||
+		    e.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (e.type == YAML_SEQUENCE_END_EVENT ||
+		         e.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		if (depth > MAX_DEPTH) {
+			struct loc at = {e.start_mark.line + 1,
+			                 e.start_mark.column + 1};
+
+			rc = report(err, path, &at, "", MS_ECONFIG,
+			            "expected lists and mappings nested at "
+			            "most %d deep, got deeper",
+			            MAX_DEPTH);
+		}
+		end = e.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 static int yaml_error(const yaml_parser_t *p, const char *path, ms_error *err)
 {
 	struct loc at = {p->problem_mark.line + 1, p->problem_mark.column + 1};
@@ -3149,6 +3404,8 @@ int ms_config_load(const char *path, ms_config **out, ms_error *err)
 		goto fail;
 	if ((rc = read_text(path, &cfg->text, &len, err)) != 0)
 		goto fail;
+	if ((rc = check_depth(cfg->text, len, path, err)) != 0)
+		goto fail;
 	if (!yaml_parser_initialize(&parser)) {
 		rc = MS_ENOMEM;
 		goto fail;
@@ -3174,6 +3431,8 @@ int ms_config_load(const char *path, ms_config **out, ms_error *err)
 	c.doc = &doc;
 	c.err = err;
 	c.stdp = 0;
+	c.entries = 0;
+	c.max_entries = len + ALIAS_ENTRIES;
 	if ((rc = parse_root(&c, root)) != 0)
 		goto fail;
 	if (!yaml_parser_load(&parser, &extra)) {
@@ -3280,6 +3539,7 @@ void ms_config_destroy(ms_config *cfg)
 	free(cfg->currents);
 	free(cfg->states);
 	free(cfg->synrecs);
+	free(cfg->pop_index);
 	free(cfg->rec_spikes);
 	free(cfg->path);
 	free(cfg->dir);

@@ -466,6 +466,18 @@ static const struct bad bad[] = {
     {POPS "record:\n  state: [{population: b, variable: V_m, interval: 0 "
           "ms}]\n",
      MS_EINVAL, "~record.state[0].interval: expected a time > 0 ms"},
+    /* Found by tests/fuzz: a rate beyond the poisson model's bound on its
+     * rate parameter, whose spikes would not advance the clock. */
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, rate: {times: [0 ms], rates: [1e300 Hz]}}\n",
+     MS_EINVAL,
+     "cfg.yaml:3:70: populations[0].rate.rates[0]: expected a rate in [0 "
+     "Hz, 1e+09 Hz], got \"1e300 Hz\""},
+    {"duration: 1 ms\npopulations:\n  - {name: p, model: poisson, size: "
+     "1, rate: 2e9 Hz}\n",
+     MS_EINVAL,
+     "cfg.yaml:3:46: populations[0].rate: expected a rate in [0 Hz, 1e+09 "
+     "Hz], got \"2e9 Hz\""},
     /* Plasticity: rules, their parameters and options. */
     {PLAST "      rule: stdp_foo\n", MS_ENOENT,
      "~cfg.yaml:12:13: projections[0].plasticity.rule: unknown plasticity "
@@ -496,6 +508,23 @@ static const struct bad bad[] = {
      "with its unit or a word, got a list"},
     {PLAST "      rule: stdp_pair\n      rule: stdp_triplet\n", MS_ECONFIG,
      "~cfg.yaml:13:7: projections[0].plasticity.rule: field given twice"},
+    /* The first problem in the order written, now that repeats are found
+     * by sorting the keys (config_long_mapping_repeat). */
+    {PLAST "      rule: stdp_pair\n      tau_plus: 20 ms\n      tau_minus: 5 "
+           "ms\n      tau_minus: 4 ms\n      tau_plus: 10 ms\n",
+     MS_ECONFIG,
+     "cfg.yaml:15:7: projections[0].plasticity.tau_minus: field given "
+     "twice (first on line 14)"},
+    {PLAST "      rule: stdp_pair\n      rule: stdp_pair\n      ? [a]\n      "
+           ": 1\n",
+     MS_ECONFIG,
+     "cfg.yaml:13:7: projections[0].plasticity.rule: field given twice "
+     "(first on line 12)"},
+    {PLAST "      ? [a]\n      : 1\n      rule: stdp_pair\n      rule: "
+           "stdp_pair\n",
+     MS_ECONFIG,
+     "cfg.yaml:12:9: projections[0].plasticity: expected a field name, got "
+     "a list"},
     {PLAST "      rule: stdp_querlioz\n", MS_EINVAL,
      "~cfg.yaml:12:13: projections[0].plasticity.rule: rule stdp_querlioz "
      "needs a pulse-based device"},
@@ -790,6 +819,221 @@ START_TEST(config_bad_csv_rows_name_their_line)
 	                 MS_EFORMAT);
 	ck_assert_msg(strstr(rel(&err), "conn.csv:2: expected columns"), "%s",
 	              err.msg);
+}
+END_TEST
+
+/*
+ * Found by tests/fuzz: a data file that is not lines of text. A line that
+ * never ends (/dev/zero) used to grow the line buffer until the memory ran
+ * out, and a NUL byte silently cut a row short; both are now refused at the
+ * file's line.
+ */
+START_TEST(config_csv_lines_that_are_not_text)
+{
+	static const char spk_cfg[] =
+	    "duration: 1 ms\npopulations:\n  - {name: s, model: "
+	    "spike_source, size: 2, spikes: {file: spk.csv}}\n";
+	static const char nul_row[] = "id,time_ms\n0,1\n1,2\0,3\n";
+	size_t len = 70000;
+	char *long_line = malloc(len + 1);
+	ms_error err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(long_line);
+	memset(long_line, '1', len);
+	long_line[len] = '\0';
+	f = fopen(tmp_path("spk.csv"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("id,time_ms\n0,1\n", f);
+	fputs(long_line, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(long_line);
+	ck_assert_int_eq(load_text(spk_cfg, &err), MS_EFORMAT);
+	ck_assert_msg(strstr(rel(&err), "cfg.yaml:3:60: populations[0].spikes."
+	                                "file: ") &&
+	                  strstr(rel(&err), "spk.csv:3: line longer than "
+	                                    "65535 bytes; expected 2 columns "
+	                                    "\"id,time_ms\""),
+	              "%s", err.msg);
+
+	f = fopen(tmp_path("spk.csv"), "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(nul_row, 1, sizeof(nul_row) - 1, f),
+	                  sizeof(nul_row) - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(load_text(spk_cfg, &err), MS_EFORMAT);
+	ck_assert_msg(strstr(rel(&err), "spk.csv:3: a NUL byte in the line; "
+	                                "expected 2 columns \"id,time_ms\" "
+	                                "as text"),
+	              "%s", err.msg);
+
+	if (access("/dev/zero", R_OK) != 0)
+		return;
+	ck_assert_int_eq(load_text(POPS "projections:\n  - {pre: a, post: b, "
+	                                "connector: {rule: list, file: "
+	                                "/dev/zero}, synapse: {}}\n",
+	                           &err),
+	                 MS_EFORMAT);
+	ck_assert_msg(strstr(rel(&err), "projections[0].connector.file: "
+	                                "/dev/zero:1: line longer than 65535 "
+	                                "bytes"),
+	              "%s", err.msg);
+}
+END_TEST
+
+/*
+ * Found by tests/fuzz: the keys of a plasticity or device mapping (any
+ * names) were checked for repeats pair by pair, so that 10^5 keys (1 MB)
+ * took minutes. The repeat is still the first one written, whatever the
+ * order of the names.
+ */
+START_TEST(config_long_mapping_repeat)
+{
+	size_t n = 100000, i, used = 0, cap = 32 * n + 1024;
+	char *text = malloc(cap);
+	ms_error err;
+	char expect[128];
+
+	ck_assert_ptr_nonnull(text);
+	used +=
+	    (size_t)snprintf(text, cap, "%s", PLAST "      rule: stdp_pair\n");
+	/* Names in decreasing order, then a repeat of one in the middle. */
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "      k%06zu: 1\n", n - 1 - i);
+	snprintf(text + used, cap - used, "      k%06zu: 2\n", n / 2);
+	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+	snprintf(expect, sizeof(expect),
+	         "cfg.yaml:%zu:7: projections[0].plasticity.k%06zu: field "
+	         "given twice (first on line %zu)",
+	         13 + n, n / 2, 13 + (n - 1 - n / 2));
+	ck_assert_str_eq(rel(&err), expect);
+	free(text);
+}
+END_TEST
+
+/*
+ * Found by review while fuzzing: a list of aliases of a long list asked
+ * for the product of their lengths (a 300 kB file took 2 GB to load).
+ * Aliases may now add at most 10^6 list entries to those the file spells
+ * out; here 1200 aliases of a list of 1200 ids ask for 1.44 10^6.
+ */
+START_TEST(config_alias_bomb)
+{
+	size_t n = 1200, i, used = 0, cap = 16 * n + 1024;
+	char *text = malloc(cap), expect[160];
+	ms_error err;
+
+	ck_assert_ptr_nonnull(text);
+	used += (size_t)snprintf(text, cap,
+	                         "duration: 1 ms\npopulations:\n  - {name: a, "
+	                         "model: lif_delta, size: %zu}\nrecord:\n  "
+	                         "state:\n    - &s {population: a, variable: "
+	                         "V_m, interval: 1 ms, ids: [0",
+	                         n);
+	for (i = 1; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used, ",%zu", i);
+	used += (size_t)snprintf(text + used, cap - used, "]}\n");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used, "    - *s\n");
+	ck_assert_uint_lt(used, cap);
+	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+	snprintf(expect, sizeof(expect),
+	         "].ids: expected at most %zu list entries in all (the "
+	         "file's size in bytes plus 1000000), got more",
+	         used + 1000000);
+	ck_assert_msg(!strncmp(rel(&err), "cfg.yaml:6:", 11) &&
+	                  strstr(rel(&err), "record.state[") &&
+	                  strstr(rel(&err), expect),
+	              "%s", err.msg);
+	free(text);
+}
+END_TEST
+
+/*
+ * Found by review while fuzzing: each population name was compared with
+ * all earlier ones, and each reference to a population searched them all
+ * (10^5 populations and projections: 3 minutes). The repeat of a name is
+ * still the first one written, and references still find their
+ * population.
+ */
+START_TEST(config_many_populations)
+{
+	size_t n = 20000, i, used = 0, cap = 64 * n + 1024;
+	char *text = malloc(cap), expect[160];
+	ms_error err;
+
+	ck_assert_ptr_nonnull(text);
+	used += (size_t)snprintf(text, cap, "duration: 1 ms\npopulations:\n");
+	/* Names in decreasing order; p010000 comes again at the end. */
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "  - {name: p%06zu, model: lif_delta, "
+		                         "size: 1}\n",
+		                         n - 1 - i);
+	used += (size_t)snprintf(text + used, cap - used,
+	                         "projections:\n  - {pre: p000000, post: "
+	                         "p%06zu, connector: {rule: one_to_one}, "
+	                         "synapse: {weight: 1 mV, delay: 1 ms}}\n",
+	                         n - 1);
+	ck_assert_uint_lt(used, cap);
+	ck_assert_int_eq(load_text(text, &err), 0);
+
+	snprintf(text + used, cap - used,
+	         "  - {pre: p000000, post: q, connector: {rule: "
+	         "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n");
+	ck_assert_int_eq(load_text(text, &err), MS_ENOENT);
+	ck_assert_msg(strstr(rel(&err), "projections[1].post: no population "
+	                                "named \"q\"; populations: p019999, "),
+	              "%s", err.msg);
+
+	snprintf(strstr(text, "projections:"), cap - used,
+	         "  - {name: p%06zu, model: lif_exp, size: 1}\n", n / 2);
+	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+	snprintf(expect, sizeof(expect),
+	         "cfg.yaml:%zu:12: populations[%zu].name: population "
+	         "\"p%06zu\" is already defined on line %zu",
+	         n + 3, n, n / 2, 3 + (n - 1 - n / 2));
+	ck_assert_str_eq(rel(&err), expect);
+	free(text);
+}
+END_TEST
+
+/*
+ * Found by review while fuzzing: libyaml's scanner takes time quadratic in
+ * the nesting depth (200 000 nested "[" in a 400 kB file: 88 s). Nesting
+ * deeper than 64 levels (the root mapping is the first) is refused at the
+ * first level too deep, before the document is loaded; 64 levels are
+ * still read, and refused for what they are.
+ */
+START_TEST(config_deep_nesting)
+{
+	static const char head[] = "duration: 1 ms\npopulations: ";
+	char text[256 + 2 * 200];
+	ms_error err;
+	size_t depth, k, used;
+
+	for (depth = 63; depth <= 200; depth += 137) {
+		used = (size_t)snprintf(text, sizeof(text), "%s", head);
+		for (k = 0; k < depth; k++)
+			text[used++] = '[';
+		for (k = 0; k < depth; k++)
+			text[used++] = ']';
+		text[used++] = '\n';
+		text[used] = '\0';
+		ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+		if (depth == 63)
+			ck_assert_msg(strstr(rel(&err),
+			                     "cfg.yaml:2:15: "
+			                     "populations[0]: expected "
+			                     "a mapping"),
+			              "%s", err.msg);
+		else
+			ck_assert_str_eq(rel(&err),
+			                 "cfg.yaml:2:77: expected lists and "
+			                 "mappings nested at most 64 deep, got "
+			                 "deeper");
+	}
 }
 END_TEST
 
@@ -1429,6 +1673,11 @@ static Suite *config_suite(void)
 	                    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(bad_tc, config_missing_file);
 	tcase_add_test(bad_tc, config_bad_csv_rows_name_their_line);
+	tcase_add_test(bad_tc, config_csv_lines_that_are_not_text);
+	tcase_add_test(bad_tc, config_long_mapping_repeat);
+	tcase_add_test(bad_tc, config_alias_bomb);
+	tcase_add_test(bad_tc, config_many_populations);
+	tcase_add_test(bad_tc, config_deep_nesting);
 	tcase_add_test(bad_tc, config_unwritable_output);
 	suite_add_tcase(s, bad_tc);
 
