@@ -66,10 +66,15 @@
 /* ------------------------------------------------------------------------ */
 /* Exact increments                                                         */
 
-#define MAX_TERMS  130 /* known spikes that overlap a new one, + 1 */
-#define STACK_BRK  256
-#define MAX_DEPTH  60
-#define GK_DEPTH   40
+#define MAX_TERMS 130 /* known spikes that overlap a new one, + 1 */
+#define STACK_BRK 256
+#define MAX_DEPTH 60
+#define GK_DEPTH  40
+/* Most Gauss-Kronrod intervals per increment (15 evaluations each): ordinary
+ * increments need a few hundred; the cap only ends the refinement of an
+ * integrand the tolerance cannot be met on, whose error estimate is then
+ * returned as it stands. */
+#define GK_MAX     20000
 #define ROOT_ITERS 200
 
 /* One waveform in the superposition: a W(t - t0). */
@@ -89,6 +94,7 @@ typedef struct run {
 	double lev[2]; /* levels to cross: lo, hi (nlev = 1 if equal) */
 	int nlev;
 	double dens; /* tolerance per ms */
+	long n_gk;   /* Gauss-Kronrod intervals evaluated for this increment */
 	double I[2], err;
 	double *split; /* crossing points of the current piece */
 	size_t nsplit, capsplit;
@@ -245,27 +251,41 @@ static inline void integrand(const run *r, double t, double f[2])
 	f[vo > 0 ? 0 : 1] -= go;
 }
 
+/*
+ * Adaptive Gauss-Kronrod on [a, b]: halve while the estimated error is
+ * above the tolerance density times the length. An error estimate at the
+ * level of rounding of the integrand's magnitude (50 eps times the
+ * integral of |f|, as QUADPACK's qk15 floors it) cannot be reduced by
+ * halving: such an interval is accepted, so that a rate so large that the
+ * absolute tolerance is below its rounding (a device driven far above its
+ * threshold) ends the recursion instead of filling the whole 2^GK_DEPTH
+ * tree. At most GK_MAX intervals are evaluated per increment.
+ */
 static void gk15(run *r, double a, double b, int depth)
 {
 	double c = 0.5 * (a + b), h = 0.5 * (b - a);
-	double K[2], G[2], f[2], e;
+	double K[2], G[2], f[2], e, abs_sum;
 
 	integrand(r, c, f);
 	K[0] = wgk[7] * f[0], K[1] = wgk[7] * f[1];
 	G[0] = wg[3] * f[0], G[1] = wg[3] * f[1];
+	abs_sum = wgk[7] * (fabs(f[0]) + fabs(f[1]));
 	for (int j = 0; j < 7; j++) {
 		double f1[2], f2[2];
 		integrand(r, c - h * xgk[j], f1);
 		integrand(r, c + h * xgk[j], f2);
 		K[0] += wgk[j] * (f1[0] + f2[0]);
 		K[1] += wgk[j] * (f1[1] + f2[1]);
+		abs_sum += wgk[j] * (fabs(f1[0]) + fabs(f1[1]) + fabs(f2[0]) +
+		                     fabs(f2[1]));
 		if (j & 1) {
 			G[0] += wg[j / 2] * (f1[0] + f2[0]);
 			G[1] += wg[j / 2] * (f1[1] + f2[1]);
 		}
 	}
 	e = h * (fabs(K[0] - G[0]) + fabs(K[1] - G[1]));
-	if (e > r->dens * (b - a) && depth < GK_DEPTH && h > 1e-13 * fabs(c)) {
+	if (e > r->dens * (b - a) && e > 50.0 * DBL_EPSILON * h * abs_sum &&
+	    depth < GK_DEPTH && h > 1e-13 * fabs(c) && ++r->n_gk < GK_MAX) {
 		gk15(r, a, c, depth + 1);
 		gk15(r, c, b, depth + 1);
 		return;
@@ -391,6 +411,7 @@ static void exact_terms(const ms__wstdp *ctx, const double *p, const term *tm,
 	r.lev[1] = r.hi;
 	r.nlev = r.lo == r.hi ? 1 : 2;
 	r.dens = ctx->tol / (B - A);
+	r.n_gk = 0;
 	cap = n_breaks(N->w);
 	for (size_t k = 0; k < n; k++)
 		cap += n_breaks(tm[k].w);
