@@ -488,19 +488,26 @@ void ms__wstdp_exact(const ms__wstdp *ctx, const double *p, const double *pre_t,
  * the interval where it starts; it ends before the second interval after
  * that one (kernel_tables), so one comparison finds x's interval.
  */
+/* The row of K->iv whose interval holds x, for z0 <= x < z_end: the
+ * first interval of x's cell or the next one. */
+static inline const double *interval_of(const ms__wkernel *K, double x)
+{
+	/* Rounding is monotone: the cell is <= ncell - 1 for x < z_end. */
+	const double *p =
+	    K->iv +
+	    (size_t)K->cell[(size_t)((x - K->z0) * K->inv_hc)] * MS__WK_STRIDE;
+
+	return x >= p[MS__WK_STRIDE] ? p + MS__WK_STRIDE : p;
+}
+
 static inline void kernel_add(const ms__wkernel *K, double x, double I[2])
 {
 	const double *p;
-	size_t c;
 	double f;
 
 	if (!(x >= K->z0 && x < K->z_end))
 		return;
-	/* Rounding is monotone: c <= ncell - 1 for x < z_end. */
-	c = (size_t)((x - K->z0) * K->inv_hc);
-	p = K->iv + (size_t)K->cell[c] * MS__WK_STRIDE;
-	if (x >= p[MS__WK_STRIDE])
-		p += MS__WK_STRIDE;
+	p = interval_of(K, x);
 	f = (x - p[0]) * p[1];
 	I[0] += ((p[5] * f + p[4]) * f + p[3]) * f + p[2];
 	I[1] += ((p[9] * f + p[8]) * f + p[7]) * f + p[6];
@@ -531,10 +538,7 @@ static inline double kernel_at(const ms__wkernel *K, double x)
 		c = (size_t)(int64_t)((x - K->z0) * K->inv_h);
 		f = (x - K->st[c]) * K->inv_h;
 	} else {
-		p = K->iv + (size_t)K->cell[(size_t)((x - K->z0) * K->inv_hc)] *
-		                MS__WK_STRIDE;
-		if (x >= p[MS__WK_STRIDE])
-			p += MS__WK_STRIDE;
+		p = interval_of(K, x);
 		c = (size_t)(p - K->iv) / MS__WK_STRIDE;
 		f = (x - p[0]) * p[1];
 	}
