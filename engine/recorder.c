@@ -1352,7 +1352,7 @@ static int w_write_error(ms__rec *r, hid_t run)
 static int w_run_config(ms__rec *r, hid_t run, const char *text)
 {
 	const char *v = text ? text : "";
-	hid_t space, d;
+	hid_t space, d, xfer;
 	herr_t st;
 
 	if (H5Lexists(run, "config", H5P_DEFAULT) > 0 &&
@@ -1366,7 +1366,15 @@ static int w_run_config(ms__rec *r, hid_t run, const char *text)
 	w_release(H5Sclose, space);
 	if (d < 0)
 		return -1;
-	st = H5Dwrite(d, r->str_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
+	/* The string needs a type conversion, whose buffers HDF5 sizes (1 MiB
+	 * each by default) and zeroes whatever the data: one element needs a
+	 * few bytes, and the default costs milliseconds on every run. */
+	xfer = H5Pcreate(H5P_DATASET_XFER);
+	st = xfer < 0 || H5Pset_buffer(xfer, 4096, NULL, NULL) < 0
+	         ? -1
+	         : H5Dwrite(d, r->str_type, H5S_ALL, H5S_ALL, xfer, &v);
+	if (xfer >= 0)
+		w_release(H5Pclose, xfer);
 	w_release(H5Dclose, d);
 	return st < 0 ? -1 : 0;
 }
