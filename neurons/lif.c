@@ -25,8 +25,13 @@
  * V_th are discarded, the leftmost remaining bracket is narrowed until V is
  * provably increasing in it, then refined by safeguarded Newton steps. No
  * crossing is missed, grazing ones included, down to about 1e-12 ms.
- * The search starts from the unit's own state, so the time found does not
- * depend on when or how often the engine asks.
+ * The search starts from the unit's free start (the later of its last event
+ * and the end of its refractory period), so the time found does not depend
+ * on when or how often the engine asks.
+ *
+ * Between its events a unit keeps V and y_k as coefficients of
+ * exponentials of absolute time (struct lifn below), so that an input
+ * changes two numbers with factors shared by all targets of a spike.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,31 +74,43 @@ static const ms_var_info lif_vars[] = {
     {"I_syn_i", MS_DIM_CURRENT, "inhibitory synaptic current"},
 };
 
-/* One unit's state, at its own time t0 (one and a half cache lines). */
+/*
+ * One unit's state, one cache line. Between events the trajectory is kept
+ * as coefficients of exponentials of absolute time, so that an input
+ * changes two numbers and moves nothing: with T the start of the unit's
+ * epoch and E_q(t) = e^{-(t - T)/tau_q} (q = m, e, i),
+ *     V(t) = V_b + a E_m(t) + sum_k Y_k H_k(t),   y_k(t) = Y_k E_k(t),
+ *     H_k(t) = coef_k E_k(t), or (t - T)/tau_m E_m(t) when tau_k = tau_m,
+ * valid from the later of tl and tref_end on (V = V_reset before tref_end).
+ * An input w into y_k at t adds w F_k(t) to Y_k and takes w K_k(t) from a
+ * (F_q = 1/E_q; K_k = coef_k F_m, or F_m (t - T)/tau_m): V is continuous.
+ * The state changes only at the unit's own events (inputs, spikes, current
+ * steps), so what the engine asks and when never changes a result.
+ */
 typedef struct lifn {
-	double V;    /* membrane potential at t0 (V_reset if refractory) */
-	double y[2]; /* synaptic currents at t0, as R I_syn (mV) */
-	double t0;
-	double tref_end; /* end of the refractory period */
-	double Iext_mV;  /* R times the injected current */
-	double tc;       /* cached next crossing; NaN: not computed */
-	double F[3];     /* e^{(t0 - T)/tau} for tau_m, tau_syn_e, tau_syn_i */
-	int64_t ep;      /* epoch of t0; T = ep * epoch_ms */
+	double a;        /* membrane coefficient */
+	double Y[2];     /* synaptic coefficients */
 	double budget;   /* lif_exp: excitatory effect left (tab_bound) */
+	double tl;       /* time of the last input, spike or current step */
+	double tref_end; /* end of the refractory period */
+	double tc;       /* cached next crossing; NaN: not computed */
+	int64_t ep;      /* epoch of the coefficients; T = ep * epoch_ms */
 } lifn;
 
 /*
- * Decay factors shared by every unit touched at the same time t: with
- * G = e^{-(t - T)/tau} and a unit's F = e^{(t0 - T)/tau} (same epoch T),
- * e^{-(t - t0)/tau} = G F costs a multiplication instead of an exponential.
- * Epochs bound t - T so that neither factor overflows; a unit last updated
- * in another epoch falls back to the exponential. Which of the two forms is
- * used depends only on t0 and t, never on the order of processing.
+ * The factors of one time t in the epoch of t, shared by every unit of that
+ * epoch touched at t: E_q, F_q, H_k and K_k above. Epochs bound t - T so
+ * that no factor overflows (e^{+-40} at most); a unit is moved into the
+ * epoch of each of its events (rebase), never by a check.
  */
+struct traj {
+	double s, Em, E[2], g[2];
+};
+
 typedef struct fac {
 	double t;
 	int64_t ep;
-	double G[3], F[3];
+	double E[3], F[3], H[2], K[2];
 } fac;
 
 /* Intervals of the bound table of lif_exp (tab_bound). */
@@ -106,7 +123,6 @@ typedef struct lif {
 	double tau_m, inv_tau_m, R, E_L, th, Vr, t_ref, Ie_mV;
 	double tau[2], inv_tau[2], coef[2], delta[2];
 	int degen[2];     /* tau_k close to tau_m: use the phi form */
-	int plain;        /* two synapse kernels, neither degenerate */
 	int pow_n[2];     /* tau_m / tau_k when a small integer, else 0 */
 	double peak_s[2]; /* argmax of g_k */
 	double peak_g[2]; /* max of g_k */
@@ -117,15 +133,17 @@ typedef struct lif {
 	int nt;
 	double ts[MS__LIF_TAB + 1], em[MS__LIF_TAB + 1];
 	double gmax[2][MS__LIF_TAB], gmin[2][MS__LIF_TAB];
+	int same[2]; /* tau_k == tau_m */
 	double epoch_ms, inv_epoch;
-	fac cache;
+	fac cache[2]; /* [0]: event and window-end times; [1]: window starts */
+	double D;     /* the engine's window width (ms), once known */
+	struct traj tr_D; /* the kernels at D */
 	lifn *n;
+	double *Iext_mV; /* R times the injected current, per unit */
 } lif;
 
 /* Values of the kernels at offset s. */
-typedef struct traj {
-	double s, Em, E[2], g[2];
-} traj;
+typedef struct traj traj;
 
 static inline double maxd(double a, double b)
 {
@@ -160,37 +178,100 @@ static inline void scaled_exp(const lif *L, double x, double *F)
 		                       : exp(x * L->inv3[k + 1]);
 }
 
-/* y_k e^{-s/tau_k} for the synaptic currents y, into out: one exponential
- * for both when tau_m is a multiple of each tau_k. */
-static inline void decay_syn(const lif *L, const double *y, double s,
-                             double *out)
+/* The factors of time t for a unit whose coefficients are in epoch ep. */
+static void fac_for(const lif *L, int64_t ep, double t, fac *f)
 {
-	double em = -1.0;
+	double x = t - (double)ep * L->epoch_ms;
 
+	f->t = t;
+	f->ep = ep;
+	scaled_exp(L, -x, f->E);
+	scaled_exp(L, x, f->F);
 	for (int k = 0; k < L->nsyn; k++) {
-		if (!L->pow_n[k]) {
-			out[k] = y[k] * exp(-s * L->inv_tau[k]);
-			continue;
+		if (L->same[k]) {
+			f->H[k] = x * L->inv_tau_m * f->E[0];
+			f->K[k] = x * L->inv_tau_m * f->F[0];
+		} else {
+			f->H[k] = L->coef[k] * f->E[k + 1];
+			f->K[k] = L->coef[k] * f->F[0];
 		}
-		if (em < 0.0)
-			em = exp(-s * L->inv_tau_m);
-		out[k] = y[k] * ipow(em, L->pow_n[k]);
 	}
 }
 
-static const fac *factors(lif *L, double t)
+static inline int64_t epoch_of(const lif *L, double t)
 {
-	fac *c = &L->cache;
+	return (int64_t)floor(t * L->inv_epoch);
+}
 
-	if (t != c->t) {
-		double x;
-		c->t = t;
-		c->ep = (int64_t)floor(t * L->inv_epoch);
-		x = t - (double)c->ep * L->epoch_ms;
-		scaled_exp(L, -x, c->G);
-		scaled_exp(L, x, c->F);
+/* The shared factors of time t in its own epoch, cached in slot c. */
+static inline const fac *factors(lif *L, int c, double t)
+{
+	fac *f = &L->cache[c];
+
+	if (t != f->t)
+		fac_for(L, epoch_of(L, t), t, f);
+	return f;
+}
+
+/* The factors of t for unit n: the shared ones when the unit is in the
+ * epoch of t, else computed into *own. */
+static inline const fac *unit_fac(lif *L, const lifn *n, int c, double t,
+                                  fac *own)
+{
+	const fac *g = factors(L, c, t);
+
+	if (n->ep == g->ep)
+		return g;
+	fac_for(L, n->ep, t, own);
+	return own;
+}
+
+static inline double base_of(const lif *L, uint32_t i)
+{
+	return L->E_L + L->Ie_mV + L->Iext_mV[i];
+}
+
+/* V and the synaptic currents y of unit n at t from its coefficients. */
+static inline double v_of(const lif *L, const lifn *n, double Vb, const fac *f,
+                          double *y)
+{
+	double v = Vb + n->a * f->E[0];
+
+	for (int k = 0; k < L->nsyn; k++) {
+		v += n->Y[k] * f->H[k];
+		y[k] = n->Y[k] * f->E[k + 1];
 	}
-	return c;
+	return v;
+}
+
+/* Move the coefficients of n into epoch ep (later than its own). */
+static void rebase(const lif *L, lifn *n, int64_t ep)
+{
+	double dt = (double)(ep - n->ep) * L->epoch_ms, d[3];
+
+	scaled_exp(L, -dt, d);
+	n->a *= d[0];
+	for (int k = 0; k < L->nsyn; k++) {
+		if (L->same[k])
+			n->a += n->Y[k] * d[0] * (dt * L->inv_tau_m);
+		n->Y[k] *= d[k + 1];
+	}
+	n->ep = ep;
+}
+
+/*
+ * What an input of weight 1 into y_k at t takes from a, for a unit in its
+ * refractory period: V must stay V_reset at tref_end, so the coupling is
+ * that of an input at tref_end, J_k(tref_end) = coef_k E_k F_m there (or
+ * (tref_end - T)/tau_m), times F_k(t).
+ */
+static double refr_coupling(const lif *L, const lifn *n, int k, double Fk)
+{
+	double x = n->tref_end - (double)n->ep * L->epoch_ms;
+
+	if (L->same[k])
+		return Fk * x * L->inv_tau_m;
+	return Fk * L->coef[k] * exp(-x * L->delta[k]);
 }
 
 /* g_k(s) in the phi form, for tau_k close to tau_m. */
@@ -240,64 +321,32 @@ static void eval_zero(const lif *L, traj *tr)
 	}
 }
 
-/* The kernels from unit n's own time to t, with shared factors when the
- * unit's epoch matches. */
-static inline void eval_unit(const lif *L, const lifn *n, const fac *g,
-                             traj *tr)
-{
-	double s = g->t - n->t0;
-
-	if (n->ep != g->ep) {
-		eval_at(L, s, tr);
-		return;
-	}
-	tr->s = s;
-	tr->Em = g->G[0] * n->F[0];
-	if (L->plain) {
-		tr->E[0] = g->G[1] * n->F[1];
-		tr->E[1] = g->G[2] * n->F[2];
-		tr->g[0] = L->coef[0] * (tr->E[0] - tr->Em);
-		tr->g[1] = L->coef[1] * (tr->E[1] - tr->Em);
-		return;
-	}
-	for (int k = 0; k < L->nsyn; k++) {
-		tr->E[k] = g->G[k + 1] * n->F[k + 1];
-		tr->g[k] = kernel(L, k, s, tr->Em, tr->E[k]);
-	}
-}
-
-/* Start of free evolution of a unit: the state at the later of its own time
- * and the end of its refractory period. */
+/* Start of free evolution of a unit: the state at the later of its last
+ * event and the end of its refractory period. */
 typedef struct start {
 	double ts, V, y[2], Vb;
-	int own; /* ts is the unit's own time t0 */
 } start;
 
-static void free_start(const lif *L, const lifn *n, start *st)
+static void free_start(lif *L, uint32_t i, start *st)
 {
-	st->Vb = L->E_L + L->Ie_mV + n->Iext_mV;
-	if (n->t0 >= n->tref_end) {
-		st->ts = n->t0;
-		st->V = n->V;
-		for (int k = 0; k < L->nsyn; k++)
-			st->y[k] = n->y[k];
-		st->own = 1;
-		return;
-	}
-	st->ts = n->tref_end;
-	st->V = L->Vr;
-	decay_syn(L, n->y, st->ts - n->t0, st->y);
-	st->own = 0;
-}
+	const lifn *n = &L->n[i];
+	fac own;
+	const fac *f;
 
-/* Kernels from the free start to t (t > st->ts). */
-static void eval_from(lif *L, const lifn *n, const start *st, double t,
-                      traj *tr)
-{
-	if (st->own)
-		eval_unit(L, n, factors(L, t), tr);
-	else
-		eval_at(L, t - st->ts, tr);
+	st->Vb = base_of(L, i);
+	st->ts = maxd(n->tl, n->tref_end);
+	/* The shared factors when they are for ts; one unit's start does
+	 * not replace them. */
+	f = &L->cache[0];
+	if (f->t != st->ts || f->ep != n->ep) {
+		fac_for(L, n->ep, st->ts, &own);
+		f = &own;
+	}
+	st->V = v_of(L, n, st->Vb, f, st->y);
+	/* Exactly V_reset when the refractory period ends after the last
+	 * event (the coefficients give it to rounding). */
+	if (n->tref_end > n->tl)
+		st->V = L->Vr;
 }
 
 /*
@@ -387,7 +436,7 @@ static inline int reaches(const lif *L, double v, double Vb, const double *y,
  * time by at most w peak_g, so as long as the sum of w peak_g over the
  * inputs after t stays within the budget, no crossing can come before the
  * bound: deliver_n spends the budget instead of bounding again. With one
- * table for all units and offsets from the unit's own time, this costs no
+ * table for all units and offsets from the time of the bound, this costs no
  * exponential.
  */
 static double tab_bound(const lif *L, double v, double Vb, const double *y,
@@ -587,39 +636,69 @@ static double crossing(lifn *n, const lif *L, const start *st)
 	return n->tc;
 }
 
-/* Set the state of n to (V, y) at time t, with its factors: the shared
- * ones when they are for t, else its own (a spike time, say), leaving the
- * shared cache to the many units that will ask for it. */
-static void set_state(lif *L, lifn *n, double t, double V, const double *y)
-{
-	n->V = V;
-	for (int k = 0; k < L->nsyn; k++)
-		n->y[k] = y[k];
-	n->t0 = t;
-	if (t == L->cache.t) {
-		n->ep = L->cache.ep;
-		for (int k = 0; k <= L->nsyn; k++)
-			n->F[k] = L->cache.F[k];
-		return;
-	}
-	n->ep = (int64_t)floor(t * L->inv_epoch);
-	scaled_exp(L, t - (double)n->ep * L->epoch_ms, n->F);
-}
-
+/* The spike of unit i at tc: V = V_reset until tref_end, from where the
+ * coefficients carry on (a chosen so that V(tref_end) = V_reset). */
 static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 {
 	lifn *n = &L->n[i];
-	double y[2];
+	int64_t ep = epoch_of(L, tc);
+	double x, Fm;
 
+	if (n->ep != ep)
+		rebase(L, n, ep);
 	n->budget = -1.0;
-	decay_syn(L, n->y, tc - n->t0, y);
-	set_state(L, n, tc, L->Vr, y);
 	n->tref_end = tc + L->t_ref;
+	n->tl = tc;
 	n->tc = NAN;
+	x = n->tref_end - (double)ep * L->epoch_ms;
+	Fm = exp(x * L->inv_tau_m);
+	n->a = (L->Vr - base_of(L, i)) * Fm;
+	for (int k = 0; k < L->nsyn; k++)
+		n->a -=
+		    n->Y[k] * (L->same[k] ? x * L->inv_tau_m
+		                          : L->coef[k] * exp(-x * L->delta[k]));
 	ms__emit_spike(p, i, tc);
 }
 
-/* No crossing in [start, start + s]? Certified from the values at s. */
+/* The kernels over one window of the engine, whose width is known only
+ * once the network is built. */
+static inline void window_consts(lif *L, double D)
+{
+	if (L->D != D) {
+		L->D = D;
+		eval_at(L, D, &L->tr_D);
+	}
+}
+
+/*
+ * No crossing in [ws, t] (t <= ws + D), for a unit whose pending check is
+ * in the current window [ws, ws + D): the coefficients are the exact
+ * trajectory from its free start on (before it, an extrapolation that is
+ * as good an analytic function), so bounding them over the whole window,
+ * from their values at ws, covers [max(ws, start), t]. Shared factors
+ * only, no exponential.
+ */
+static int window_clear(lif *L, uint32_t i, double ws, double t, double *v,
+                        double *y)
+{
+	const lifn *n = &L->n[i];
+	fac own;
+	const fac *f;
+	start st;
+	traj z;
+
+	st.Vb = base_of(L, i);
+	f = unit_fac(L, n, 0, t, &own);
+	*v = v_of(L, n, st.Vb, f, y);
+	if (*v >= L->th)
+		return 0;
+	f = unit_fac(L, n, 1, ws, &own);
+	st.V = v_of(L, n, st.Vb, f, st.y);
+	eval_zero(L, &z);
+	return ub_f(L, &st, &z, &L->tr_D) < 0.0;
+}
+
+/* Certified clear from the free start st to t, the values at t in tr. */
 static int clear_until(const lif *L, const start *st, const traj *tr, double v)
 {
 	traj z;
@@ -630,8 +709,25 @@ static int clear_until(const lif *L, const start *st, const traj *tr, double v)
 	return ub_f(L, st, &z, tr) < 0.0;
 }
 
-/* Emit every spike before t; if commit, move the state to t. */
-static void run_to(ms__pop *p, uint32_t i, double t, int commit)
+/* Time before which unit i certainly does not cross, from the engine's
+ * registration: its window's end when its check lies beyond the current
+ * window; the window's start when the check is in it; else nothing. */
+static double settled_until(const ms__pop *p, uint32_t i, double *ws)
+{
+	const ms_net *net = p->net;
+
+	*ws = ms__queue_win_start(&net->q, net->win);
+	if (p->chk_win[i] > net->win)
+		return INFINITY;
+	return p->chk_win[i] == net->win ? *ws : -INFINITY;
+}
+
+/*
+ * Emit every spike of unit i before t, knowing that none comes before lo
+ * (lo = window start ws: the window test may be used). The state changes
+ * only by the spikes.
+ */
+static void run_to(ms__pop *p, uint32_t i, double t, double lo, double ws)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
@@ -639,162 +735,131 @@ static void run_to(ms__pop *p, uint32_t i, double t, int commit)
 	traj tr;
 	double v, y[2];
 
+	window_consts(L, p->net->q.D);
 	for (;;) {
-		if (!isnan(n->tc) && n->tc < t) {
-			fire(p, L, i, n->tc);
-			continue;
-		}
-		free_start(L, n, &st);
-		if (t <= st.ts) {
-			if (commit) {
-				decay_syn(L, n->y, t - n->t0, y);
-				set_state(L, n, t, n->V, y);
+		if (!isnan(n->tc)) {
+			if (n->tc < t) {
+				fire(p, L, i, n->tc);
+				lo = -INFINITY;
+				continue;
 			}
 			return;
 		}
-		eval_from(L, n, &st, t, &tr);
-		v = v_at(L, &st, &tr);
-		if (isnan(n->tc) && !clear_until(L, &st, &tr, v)) {
-			if (crossing(n, L, &st) < t)
-				continue;
-		}
-		break;
+		if (t <= maxd(n->tl, n->tref_end) || lo >= t)
+			return;
+		if (lo == ws && t <= ws + L->D &&
+		    window_clear(L, i, ws, t, &v, y))
+			return;
+		free_start(L, i, &st);
+		eval_at(L, t - st.ts, &tr);
+		if (clear_until(L, &st, &tr, v_at(L, &st, &tr)))
+			return;
+		if (crossing(n, L, &st) >= t)
+			return;
 	}
-	if (!commit)
-		return;
-	for (int k = 0; k < L->nsyn; k++)
-		y[k] = st.y[k] * tr.E[k];
-	set_state(L, n, t, v, y);
 }
 
 static void lif_settle(ms__pop *p, uint32_t i, double t)
 {
-	run_to(p, i, t, 0);
-}
+	double ws, lo = settled_until(p, i, &ws);
 
-/* lin_bound from the values at t (kernels tr from the free start). */
-static double bound_from(const lif *L, const start *st, const traj *tr,
-                         double v, double t)
-{
-	double y[2];
-
-	for (int k = 0; k < L->nsyn; k++)
-		y[k] = st->y[k] * tr->E[k];
-	return lin_bound(L, v, st->Vb, y, t);
+	run_to(p, i, t, lo, ws);
 }
 
 static double lif_bound(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
-	start st;
-	traj tr;
+	double ts = maxd(n->tl, n->tref_end), v, y[2];
+	fac own;
 
 	n->budget = -1.0;
-	free_start(L, n, &st);
-	if (t < st.ts)
-		return st.ts;
+	if (t < ts)
+		return ts;
 	if (!isnan(n->tc))
 		return maxd(n->tc, t);
-	if (t == st.ts)
-		eval_zero(L, &tr);
-	else
-		eval_from(L, n, &st, t, &tr);
-	return bound_from(L, &st, &tr, v_at(L, &st, &tr), t);
+	v = v_of(L, n, base_of(L, i), unit_fac(L, n, 0, t, &own), y);
+	return lin_bound(L, v, base_of(L, i), y, t);
 }
 
-/* Settle to t and bound the next spike, evaluating the trajectory at t
- * once in the common case where no crossing is possible before t. */
+/* Settle to t and bound the next spike: in the common case, the window
+ * test and the bound from the values at t, without an exponential. */
 static double lif_check(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
-	start st;
-	traj tr;
-	double v;
+	double ws = ms__queue_win_start(&p->net->q, p->net->win), v, y[2];
 
+	window_consts(L, p->net->q.D);
 	if (isnan(n->tc)) {
-		free_start(L, n, &st);
-		if (t < st.ts)
-			return st.ts;
-		if (t > st.ts) {
-			eval_from(L, n, &st, t, &tr);
-			v = v_at(L, &st, &tr);
-			if (!clear_until(L, &st, &tr, v))
-				goto settle;
+		double ts = maxd(n->tl, n->tref_end);
+		if (t < ts)
+			return ts;
+		if (t > ts && t <= ws + L->D &&
+		    window_clear(L, i, ws, t, &v, y)) {
 			if (L->nsyn == 0)
-				return bound_from(L, &st, &tr, v, t);
-			{
-				double y[2];
-				for (int k = 0; k < 2; k++)
-					y[k] = st.y[k] * tr.E[k];
-				return tab_bound(L, v, st.Vb, y, t, &n->budget);
-			}
+				return lin_bound(L, v, base_of(L, i), y, t);
+			return tab_bound(L, v, base_of(L, i), y, t, &n->budget);
 		}
 	}
-settle:
-	run_to(p, i, t, 0);
+	run_to(p, i, t, ws, ws);
 	return lif_bound(p, i, t);
 }
 
 /*
- * Synaptic inputs at t. The common case — a unit that cannot fire before t
- * and is not refractory — moves the state with the shared factors: no
- * exponential per synapse.
+ * Synaptic inputs at t. The common case — a unit that cannot fire before t,
+ * in the epoch of t and not refractory — changes two coefficients with the
+ * shared factors of t.
  */
 static inline __attribute__((always_inline)) void
 deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
           const int nsyn)
 {
 	lif *L = p->state;
-	const fac *g = factors(L, t);
+	const fac *g = factors(L, 0, t);
 	int64_t win = p->net->win;
 	uint64_t end = s0 + count;
+	double ws = ms__queue_win_start(&p->net->q, win);
 
 	for (uint64_t s = s0; s < end; s++) {
 		uint32_t i = j->target[s];
 		lifn *n = &L->n[i];
-		double w = j->weight[s], Vb;
+		double w = j->weight[s], v, y[2];
 		int r_in = 0;
 
 		/* Targets are scattered: fetch a few synapses ahead. */
 		if (s + 6 < end) {
 			uint32_t a = j->target[s + 6];
 			__builtin_prefetch(&L->n[a]);
-			__builtin_prefetch((const char *)&L->n[a] + 64);
 			__builtin_prefetch(&p->chk_win[a]);
 		}
-
-		/* An input at the unit's own time takes the general path,
-		 * which leaves the state as it is (G F may differ from 1 by
-		 * an ulp); both paths must give the same bits, whichever
-		 * the registration state selects. */
-		if (p->chk_win[i] > win && n->t0 >= n->tref_end &&
-		    n->ep == g->ep && n->t0 < t) {
-			double Em = g->G[0] * n->F[0], dt = t - n->t0;
-			Vb = L->E_L + L->Ie_mV + n->Iext_mV;
-			n->V = Vb + (n->V - Vb) * Em;
-			for (int k = 0; k < nsyn; k++) {
-				double Ek = g->G[k + 1] * n->F[k + 1];
-				n->V += n->y[k] * kernel(L, k, dt, Em, Ek);
-				n->y[k] *= Ek;
-			}
-			n->t0 = t;
-			for (int k = 0; k <= nsyn; k++)
-				n->F[k] = g->F[k];
-		} else {
-			run_to(p, i, t, 1);
-			g = factors(L, t);
-		}
-		n->tc = NAN;
-		if (nsyn == 0) {
-			if (t < n->tref_end)
-				continue;
-			n->V += w;
-		} else {
+		if (nsyn) {
 			int r = j->rec_all >= 0 ? j->rec_all : j->receptor[s];
 			r_in = r == MS_RECEPTOR_INH;
-			n->y[r_in] += w;
+		}
+		if (p->chk_win[i] <= win) {
+			run_to(p, i, t, p->chk_win[i] == win ? ws : -INFINITY,
+			       ws);
+			g = factors(L, 0, t);
+		}
+		if (n->ep != g->ep)
+			rebase(L, n, g->ep);
+		n->tl = t;
+		n->tc = NAN;
+		if (t >= n->tref_end) {
+			if (nsyn) {
+				n->Y[r_in] += w * g->F[r_in + 1];
+				n->a -= w * g->K[r_in];
+			} else {
+				n->a += w * g->F[0];
+			}
+		} else {
+			/* Refractory: lif_delta loses the input; lif_exp's
+			 * currents take it, V stays V_reset. */
+			if (!nsyn)
+				continue;
+			n->Y[r_in] += w * g->F[r_in + 1];
+			n->a -= w * refr_coupling(L, n, r_in, g->F[r_in + 1]);
 		}
 		/* Every kernel is non-negative: a negative input only lowers
 		 * V at all later times, so the registered check stays valid. */
@@ -806,21 +871,23 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 		}
 		if (p->chk_win[i] <= win)
 			continue;
-		Vb = L->E_L + L->Ie_mV + n->Iext_mV;
 		if (nsyn) {
 			n->budget -= w * L->peak_g[r_in];
 			if (n->budget >= 0.0)
 				continue;
+			v = v_of(L, n, base_of(L, i), g, y);
 			ms__register_check(
-			    p, i, tab_bound(L, n->V, Vb, n->y, t, &n->budget));
+			    p, i,
+			    tab_bound(L, v, base_of(L, i), y, t, &n->budget));
 			continue;
 		}
+		v = v_of(L, n, base_of(L, i), g, y);
 		if (p->chk_win[i] != MS__NO_WINDOW &&
-		    !reaches(L, n->V, Vb, n->y,
+		    !reaches(L, v, base_of(L, i), y,
 		             ms__queue_win_start(&p->net->q, p->chk_win[i]) -
 		                 t))
 			continue;
-		ms__register_check(p, i, lin_bound(L, n->V, Vb, n->y, t));
+		ms__register_check(p, i, lin_bound(L, v, base_of(L, i), y, t));
 	}
 }
 
@@ -835,13 +902,23 @@ static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
 		deliver_n(p, t, j, s0, count, 0);
 }
 
+/* A step of the injected current at t: V stays continuous (or V_reset until
+ * tref_end), the new V_b takes over from t. */
 static void lif_add_current(ms__pop *p, uint32_t i, double t, double dI)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
+	double ws, lo = settled_until(p, i, &ws), dVb = L->R * dI;
+	int64_t ep;
 
-	run_to(p, i, t, 1);
-	n->Iext_mV += L->R * dI;
+	run_to(p, i, t, lo, ws);
+	ep = epoch_of(L, t);
+	if (n->ep != ep)
+		rebase(L, n, ep);
+	n->a -= dVb * exp((maxd(t, n->tref_end) - (double)n->ep * L->epoch_ms) *
+	                  L->inv_tau_m);
+	L->Iext_mV[i] += dVb;
+	n->tl = maxd(n->tl, t);
 	n->tc = NAN;
 	n->budget = -1.0;
 }
@@ -850,28 +927,35 @@ static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
 {
 	lif *L = p->state;
 	const lifn *n = &L->n[i];
-	start st;
-	traj tr;
+	double y[2], v;
+	fac f;
 
-	free_start(L, n, &st);
-	if (var == V_V_M) {
-		if (t <= st.ts)
-			return t < n->t0 ? n->V : st.ts == n->t0 ? n->V : L->Vr;
-		eval_from(L, n, &st, t, &tr);
-		return v_at(L, &st, &tr);
-	}
-	return n->y[var - 1] * exp(-(t - n->t0) * L->inv_tau[var - 1]) / L->R;
+	fac_for(L, n->ep, t, &f);
+	v = v_of(L, n, base_of(L, i), &f, y);
+	if (var == V_V_M)
+		return t < n->tref_end ? L->Vr : v;
+	return y[var - 1] / L->R;
 }
 
+/* Initial values, at the current time, before the first run. */
 static void lif_set_var(ms__pop *p, uint32_t i, int var, double value)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
+	double t = p->net->t_now, Vb = base_of(L, i), y[2], v;
+	fac f;
 
+	fac_for(L, n->ep, t, &f);
+	v = t < n->tref_end ? L->Vr : v_of(L, n, Vb, &f, y);
 	if (var == V_V_M)
-		n->V = value;
+		v = value;
 	else
-		n->y[var - 1] = L->R * value;
+		n->Y[var - 1] = L->R * value * f.F[var];
+	/* a from V at t, the currents as they are now. */
+	n->a = v - Vb;
+	for (int k = 0; k < L->nsyn; k++)
+		n->a -= n->Y[k] * f.H[k];
+	n->a *= f.F[0];
 	n->tc = NAN;
 	n->budget = -1.0;
 }
@@ -883,6 +967,7 @@ static void lif_destroy(ms__pop *p)
 	if (!L)
 		return;
 	free(L->n);
+	free(L->Iext_mV);
 	free(L);
 	p->state = NULL;
 }
@@ -893,6 +978,7 @@ static void kernel_consts(lif *L, int k)
 
 	L->inv_tau[k] = 1.0 / L->tau[k];
 	L->delta[k] = L->inv_tau[k] - L->inv_tau_m;
+	L->same[k] = L->tau_m == L->tau[k];
 	L->pow_n[k] = 0;
 	for (int q = 1; q <= 8; q++)
 		if (L->tau_m == q * L->tau[k])
@@ -956,6 +1042,26 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 		         q[P_V_RESET], q[P_V_TH]);
 		return MS_EINVAL;
 	}
+	/* The coefficients hold e^{(t_ref + epoch)/tau_m} at most after a
+	 * spike: keep it far from overflow. */
+	if (q[P_T_REF] > 500.0 * q[P_TAU_M]) {
+		snprintf(err, errlen,
+		         "t_ref (%g ms) must be at most 500 tau_m (%g ms)",
+		         q[P_T_REF], 500.0 * q[P_TAU_M]);
+		return MS_EINVAL;
+	}
+	for (int k = 0; k < nsyn; k++) {
+		double tk = q[P_TAU_E + k], tm = q[P_TAU_M];
+		/* Equal is exact; within 1e-6 the coefficients would lose
+		 * up to 1e6 ulps of V to cancellation. */
+		if (tk != tm && fabs(tk - tm) < 1e-6 * tm) {
+			snprintf(err, errlen,
+			         "%s (%.17g ms) must equal tau_m (%.17g ms) "
+			         "or differ from it by more than 1e-6 of it",
+			         k ? "tau_syn_i" : "tau_syn_e", tk, tm);
+			return MS_EINVAL;
+		}
+	}
 	L = calloc(1, sizeof(*L));
 	if (!L)
 		return MS_ENOMEM;
@@ -977,24 +1083,28 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 		L->inv3[k + 1] = L->inv_tau[k];
 		tau_min = mind(tau_min, L->tau[k]);
 	}
-	L->plain = nsyn == 2 && !L->degen[0] && !L->degen[1];
 	if (nsyn)
 		bound_table(L);
 	/* Within an epoch the factors stay within e^{+-40}. */
 	L->epoch_ms = 40.0 * tau_min;
 	L->inv_epoch = 1.0 / L->epoch_ms;
-	L->cache.t = NAN;
+	L->cache[0].t = L->cache[1].t = NAN;
 	L->n = calloc(p->n, sizeof(lifn));
-	if (!L->n) {
+	L->Iext_mV = calloc(p->n, sizeof(double));
+	if (!L->n || !L->Iext_mV) {
 		lif_destroy(p);
 		return MS_ENOMEM;
 	}
 	for (uint32_t i = 0; i < p->n; i++) {
-		double y[2] = {0.0, 0.0};
-		set_state(L, &L->n[i], p->net->t_now, L->E_L, y);
-		L->n[i].tref_end = -INFINITY;
-		L->n[i].tc = NAN;
-		L->n[i].budget = -1.0;
+		lifn *n = &L->n[i];
+		fac f;
+		n->ep = epoch_of(L, p->net->t_now);
+		fac_for(L, n->ep, p->net->t_now, &f);
+		n->a = (L->E_L - base_of(L, i)) * f.F[0];
+		n->tl = p->net->t_now;
+		n->tref_end = -INFINITY;
+		n->tc = NAN;
+		n->budget = -1.0;
 	}
 	return MS_OK;
 }

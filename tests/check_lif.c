@@ -746,6 +746,104 @@ START_TEST(lif_exp_power_and_exponential_paths_agree)
 }
 END_TEST
 
+/*
+ * A step of injected current during the refractory period acts from its
+ * end: with I_e alone the first spike is at tau_m ln(RI/(RI - theta)); a
+ * step dI at the middle of the refractory period that follows makes the
+ * next interval t_ref + tau_m ln((R(I+dI) - d_r)/(R(I+dI) - theta)), d_r =
+ * V_reset - E_L, and a step inside free evolution changes the slope at once
+ * (V continuous): each to 1e-9 relative, in both models.
+ */
+static void refractory_step_case(const char *model)
+{
+	static spikes s;
+	const double tau_m = 20.0, C = 250.0, I = 400.0, dI = 150.0;
+	const double t_ref = 4.0, R = tau_m / C, theta = 15.0, dr = 0.0;
+	double t1 = tau_m * log(R * I / (R * I - theta)), ts, amp[2], when[2];
+	double Rn = R * (I + dI), t2, t3, V3;
+	uint32_t id = 0;
+	ms_net *net;
+	int p;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(ms_net_add_population(net, "n", model, 1, &p), 0);
+	set(net, p, "tau_m", tau_m);
+	set(net, p, "C_m", C);
+	set(net, p, "E_L", -70.0);
+	set(net, p, "V_th", -55.0);
+	set(net, p, "V_reset", -70.0);
+	set(net, p, "t_ref", t_ref);
+	set(net, p, "I_e", I);
+	/* dI from the middle of the first refractory period; back to I_e
+	 * halfway to the second spike's time under I + dI. */
+	t2 = t1 + t_ref + tau_m * log((Rn - dr) / (Rn - theta));
+	ts = t1 + t_ref + 0.5 * (t2 - t1 - t_ref);
+	when[0] = t1 + 0.5 * t_ref;
+	when[1] = ts;
+	amp[0] = dI;
+	amp[1] = 0.0;
+	ck_assert_int_eq(ms_pop_add_current(net, p, &id, 1, when, amp, 2), 0);
+	s.pop = p;
+	ms_net_set_spike_callback(net, on_spike, &s);
+	ck_assert_int_eq(ms_net_run(net, 200.0), MS_OK);
+	ms_net_destroy(net);
+	/* V at ts under I + dI, then relaxing towards R I. */
+	V3 = Rn - (Rn - dr) * exp(-(ts - t1 - t_ref) / tau_m);
+	t3 = ts + tau_m * log((R * I - V3) / (R * I - theta));
+	ck_assert_uint_ge(s.n, 2);
+	ck_assert_msg(fabs(s.t[0] - t1) <= 1e-9 * t1,
+	              "%s: first spike %.17g vs %.17g", model, s.t[0], t1);
+	ck_assert_msg(R * I > V3,
+	              "the case needs V below R I at the step back");
+	ck_assert_msg(fabs(s.t[1] - t3) <= 1e-9 * t3,
+	              "%s: second spike %.17g vs %.17g", model, s.t[1], t3);
+}
+
+START_TEST(current_step_during_refractory_period)
+{
+	refractory_step_case("lif_delta");
+	refractory_step_case("lif_exp");
+}
+END_TEST
+
+/* Parameters the state representation cannot carry exactly are refused
+ * when the network is built, naming the parameter; the values either side
+ * of each limit are accepted. */
+static int build_with(double t_ref, double tau_syn_e, char *msg, size_t len)
+{
+	ms_net *net;
+	int p, rc;
+
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(ms_net_add_population(net, "n", "lif_exp", 1, &p), 0);
+	set(net, p, "tau_m", 20.0);
+	set(net, p, "t_ref", t_ref);
+	set(net, p, "tau_syn_e", tau_syn_e);
+	rc = ms_net_run(net, 1.0);
+	snprintf(msg, len, "%s", ms_net_errmsg(net));
+	ms_net_destroy(net);
+	return rc;
+}
+
+START_TEST(lif_rejects_unrepresentable_parameters)
+{
+	char msg[512];
+
+	ck_assert_int_eq(build_with(10000.0, 5.0, msg, sizeof(msg)), MS_OK);
+	ck_assert_int_eq(build_with(10000.5, 5.0, msg, sizeof(msg)), MS_EINVAL);
+	ck_assert_msg(strstr(msg, "t_ref") && strstr(msg, "500 tau_m"), "%s",
+	              msg);
+	ck_assert_int_eq(build_with(2.0, 20.0, msg, sizeof(msg)), MS_OK);
+	ck_assert_int_eq(build_with(2.0, 20.0 * (1.0 + 2e-6), msg, sizeof(msg)),
+	                 MS_OK);
+	ck_assert_int_eq(build_with(2.0, 20.0 * (1.0 + 1e-9), msg, sizeof(msg)),
+	                 MS_EINVAL);
+	ck_assert_msg(strstr(msg, "tau_syn_e") && strstr(msg, "tau_m"), "%s",
+	              msg);
+}
+END_TEST
+
 static Suite *lif_suite(void)
 {
 	Suite *s = suite_create("lif");
@@ -761,6 +859,8 @@ static Suite *lif_suite(void)
 	tcase_add_test(tc, lif_exp_refractory_across_epochs);
 	tcase_add_test(tc, lif_exp_power_and_exponential_paths_agree);
 	tcase_add_test(tc, lif_exp_small_inputs_match_reference);
+	tcase_add_test(tc, current_step_during_refractory_period);
+	tcase_add_test(tc, lif_rejects_unrepresentable_parameters);
 	suite_add_tcase(s, tc);
 	return s;
 }
