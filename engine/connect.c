@@ -294,6 +294,10 @@ static int delay_groups(ms__proj *j, uint32_t n_pre)
 	size_t ng = 0;
 	int uniform = 1;
 
+	if (!j->delay) { /* built with the projection's one delay */
+		j->delay_all = j->syn.delay_ms;
+		return MS_OK;
+	}
 	for (size_t s = 1; s < j->n && uniform; s++)
 		uniform = j->delay[s] == j->delay[0];
 	if (uniform) {
@@ -403,16 +407,14 @@ static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
 	}
 	j->row[P->n] = n;
 	j->n = n;
+	/* One delay and one receptor for every synapse: no per-synapse
+	 * arrays for them (delay_groups, ms__connect_build). */
 	j->weight = malloc((n ? n : 1) * sizeof(double));
-	j->delay = malloc((n ? n : 1) * sizeof(double));
-	j->receptor = malloc(n ? n : 1);
-	if (!j->weight || !j->delay || !j->receptor)
+	if (!j->weight)
 		return MS_ENOMEM;
-	for (size_t s = 0; s < n; s++) {
+	for (size_t s = 0; s < n; s++)
 		j->weight[s] = j->syn.weight;
-		j->delay[s] = j->syn.delay_ms;
-	}
-	memset(j->receptor, receptor_of(j, j->syn.weight), n);
+	j->rec_all = receptor_of(j, j->syn.weight);
 	return MS_OK;
 }
 
@@ -485,13 +487,14 @@ int ms__connect_build(ms_net *net, int k)
 		rc = build_rows(net, j, owner);
 	else
 		rc = build_edges(net, j, owner);
-	if (!rc) {
+	if (!rc && j->receptor) {
 		j->rec_all = j->n ? j->receptor[0] : MS_RECEPTOR_EXC;
 		for (size_t s = 1; s < j->n && j->rec_all >= 0; s++)
 			if (j->receptor[s] != j->rec_all)
 				j->rec_all = -1;
-		rc = delay_groups(j, P->n);
 	}
+	if (!rc)
+		rc = delay_groups(j, P->n);
 	if (rc)
 		return ms__err(net, rc, "building projection %s -> %s: %s",
 		               P->name, net->pops[j->post]->name,
@@ -530,7 +533,8 @@ int ms_net_projection_get(const ms_net *net, int proj, uint32_t *pre,
 			if (weight)
 				weight[s] = j->weight[s];
 			if (delay_ms)
-				delay_ms[s] = j->delay[s];
+				delay_ms[s] =
+				    j->gofs ? j->delay[s] : j->delay_all;
 		}
 	}
 	return MS_OK;

@@ -145,9 +145,10 @@ struct ms__proj {
 	uint64_t *row; /* CSR offsets by source, pre->n + 1 */
 	uint32_t *target;
 	double *weight;
-	double *delay;
-	uint8_t *receptor;
-	int rec_all; /* the receptor of every synapse, or -1 if mixed */
+	double *delay; /* per synapse; NULL when built with one delay for all
+	                  (read it only when gofs is set) */
+	uint8_t *receptor; /* NULL when rec_all holds the receptor of all */
+	int rec_all;       /* the receptor of every synapse, or -1 if mixed */
 	/* Delay groups: row i's groups end at gend[gofs[i]] ..
 	 * gend[gofs[i+1]-1] (synapse indices). NULL when every synapse has the
 	 * same delay: then a row is one group. */

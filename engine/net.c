@@ -1090,9 +1090,14 @@ static int build(ms_net *net)
 			post->in_pl = no;
 			post->in_pl[post->n_in_pl++] = (int)k;
 		}
-		for (size_t s = 0; s < j->n; s++) {
-			dmin = fmin(dmin, j->delay[s]);
-			dmax = fmax(dmax, j->delay[s]);
+		/* Delays are finite and positive (checked when connecting). */
+		if (j->n && !j->gofs) {
+			dmin = j->delay_all < dmin ? j->delay_all : dmin;
+			dmax = j->delay_all > dmax ? j->delay_all : dmax;
+		}
+		for (size_t s = 0; j->gofs && s < j->n; s++) {
+			dmin = j->delay[s] < dmin ? j->delay[s] : dmin;
+			dmax = j->delay[s] > dmax ? j->delay[s] : dmax;
 		}
 		no = realloc(pre->out, (pre->n_out + 1) * sizeof(int));
 		if (!no)
