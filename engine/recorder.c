@@ -1439,13 +1439,69 @@ fail_run:
 	return w_fail_h5(r, "cannot write", "/memspike/run");
 }
 
+/*
+ * The end-of-file address in the superblock of a closed file, read from its
+ * first bytes (HDF5 file format specification, "Format Signature and
+ * Superblock"): with 8-byte offsets and no user block it is at byte 40 in
+ * superblock version 0, 44 in version 1 and 28 in versions 2 and 3, little
+ * endian, relative to a base address of 0. Returns 0 on success, -1 if the
+ * bytes are not such a superblock.
+ */
+static int superblock_eoa(int fd, uint64_t *eoa)
+{
+	static const unsigned char sig[8] = {0x89, 'H',  'D',  'F',
+	                                     '\r', '\n', 0x1a, '\n'};
+	unsigned char b[64];
+	int at, osize;
+	uint64_t v = 0, base = 0;
+
+	if (pread(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b) ||
+	    memcmp(b, sig, sizeof(sig)))
+		return -1;
+	switch (b[8]) {
+	case 0:
+		osize = b[13];
+		at = 40;
+		break;
+	case 1:
+		osize = b[13];
+		at = 44;
+		break;
+	case 2:
+	case 3:
+		osize = b[9];
+		at = 28;
+		break;
+	default:
+		return -1;
+	}
+	if (osize != 8)
+		return -1;
+	for (int k = 7; k >= 0; k--) {
+		v = v << 8 | b[at + k];
+		base = base << 8 | b[at - 16 + k];
+	}
+	if (base != 0)
+		return -1;
+	*eoa = v;
+	return 0;
+}
+
 /* Trim the reserve: the file ends where its superblock says it ends. */
 static void w_trim(ms__rec *r)
 {
 	char reason[128];
 	haddr_t eoa;
+	uint64_t sb_eoa;
 	hid_t f;
 
+	if (!superblock_eoa(r->fd, &sb_eoa)) {
+		if ((off_t)sb_eoa < r->reserved &&
+		    ftruncate(r->fd, (off_t)sb_eoa))
+			w_fail(r, MS_EIO, "%s: cannot trim the file: %s",
+			       r->path, errtext(errno, reason, sizeof(reason)));
+		return;
+	}
 	f = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (f < 0) {
 		w_fail_h5(r, "cannot reopen after closing", NULL);

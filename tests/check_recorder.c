@@ -645,6 +645,20 @@ static void check_meta(hid_t f)
 	}
 }
 
+/* The space reserved while writing (against a full disk) is given back at
+ * close: the file ends exactly where HDF5's end of allocation says. */
+static void check_trimmed(const char *path, hid_t f)
+{
+	struct stat sb;
+	haddr_t eoa;
+
+	ck_assert_int_ge(H5Fget_eoa(f, &eoa), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((uint64_t)sb.st_size == (uint64_t)eoa,
+	              "%s: %lld bytes, end of allocation %llu", path,
+	              (long long)sb.st_size, (unsigned long long)eoa);
+}
+
 START_TEST(reference_file_reads_back_exactly)
 {
 	const char *path = tmp_path("reference.h5");
@@ -669,6 +683,7 @@ START_TEST(reference_file_reads_back_exactly)
 	ck_assert(same_object(f, "/report/inh", "/memspike/report/inh/V_m"));
 
 	check_meta(f);
+	check_trimmed(path, f);
 	ck_assert_int_ge(H5Fclose(f), 0);
 
 	assert_script_ok("verify_format.py", path);
@@ -693,6 +708,7 @@ START_TEST(empty_file_is_valid)
 	ck_assert(!link_exists(f, "/spikes"));
 	ck_assert(!link_exists(f, "/report"));
 	assert_attr_str(f, "/memspike/run", "config_path", "");
+	check_trimmed(path, f);
 	H5Fclose(f);
 	assert_script_ok("verify_format.py", path);
 }
