@@ -329,7 +329,7 @@ static uint8_t receptor_of(const ms__proj *j, double w)
 
 /* Connectors that produce rows in source order write the CSR directly:
  * no edge list, no re-sorting, constant weight and delay. */
-static int grow_u32(uint32_t **v, size_t *cap, size_t need)
+static int grow_u32(ms__arena *a, uint32_t **v, size_t *cap, size_t need)
 {
 	size_t c = *cap;
 	uint32_t *nv;
@@ -338,7 +338,14 @@ static int grow_u32(uint32_t **v, size_t *cap, size_t need)
 		return MS_OK;
 	while (c < need)
 		c = c ? 2 * c : 1024;
-	nv = realloc(*v, c * sizeof(uint32_t));
+	if (ms__arena_owns(a, *v)) {
+		/* An arena piece cannot grow: move to the heap. */
+		nv = malloc(c * sizeof(uint32_t));
+		if (nv)
+			memcpy(nv, *v, *cap * sizeof(uint32_t));
+	} else {
+		nv = realloc(*v, c * sizeof(uint32_t));
+	}
 	if (!nv)
 		return MS_ENOMEM;
 	*v = nv;
@@ -346,27 +353,55 @@ static int grow_u32(uint32_t **v, size_t *cap, size_t need)
 	return MS_OK;
 }
 
-static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
+/* Room for the targets of a row connector: exact for all-to-all and
+ * one-to-one, the mean plus ten standard deviations (and 1024) for fixed
+ * probability, beyond which the array grows. */
+static size_t row_capacity(const ms_net *net, const ms__proj *j)
+{
+	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
+
+	switch (j->conn.rule) {
+	case MS_CONN_ALL_TO_ALL:
+		return (size_t)P->n * Q->n;
+	case MS_CONN_ONE_TO_ONE:
+		return P->n;
+	default: {
+		double mean = j->conn.p * (double)P->n * (double)Q->n;
+		return (size_t)(mean + 10.0 * sqrt(mean) + 1024.0);
+	}
+	}
+}
+
+size_t ms__connect_arena_bytes(const ms_net *net, int k)
+{
+	const ms__proj *j = net->projs[k];
+
+	if (j->conn.rule != MS_CONN_ALL_TO_ALL &&
+	    j->conn.rule != MS_CONN_ONE_TO_ONE &&
+	    j->conn.rule != MS_CONN_FIXED_PROB)
+		return 0;
+	size_t cap = row_capacity(net, j),
+	       per = sizeof(uint32_t) + sizeof(double);
+
+	/* row, target, weight; 64 bytes of alignment each. Too large to
+	 * count: SIZE_MAX, and the arena is not made. */
+	if (cap > (SIZE_MAX / 2) / per)
+		return SIZE_MAX;
+	return ((size_t)net->pops[j->pre]->n + 1) * sizeof(uint64_t) +
+	       cap * per + 3 * 64;
+}
+
+static int build_rows(ms_net *net, ms__proj *j, uint32_t owner)
 {
 	const ms__pop *P = net->pops[j->pre], *Q = net->pops[j->post];
 	int no_self = j->pre == j->post && !j->conn.allow_self;
 	double p = j->conn.p, log_q = log1p(-p);
-	size_t n = 0, cap;
+	size_t n = 0, cap = row_capacity(net, j);
 
-	switch (j->conn.rule) {
-	case MS_CONN_ALL_TO_ALL:
-		cap = (size_t)P->n * Q->n;
-		break;
-	case MS_CONN_ONE_TO_ONE:
-		cap = P->n;
-		break;
-	default: {
-		double mean = p * (double)P->n * (double)Q->n;
-		cap = (size_t)(mean + 10.0 * sqrt(mean) + 1024.0);
-	}
-	}
-	j->row = malloc(((size_t)P->n + 1) * sizeof(uint64_t));
-	if (!j->row || grow_u32(&j->target, &(size_t){0}, cap))
+	j->row =
+	    ms__arena_alloc(&net->arena, ((size_t)P->n + 1) * sizeof(uint64_t));
+	j->target = ms__arena_alloc(&net->arena, cap * sizeof(uint32_t));
+	if (!j->row || !j->target)
 		return MS_ENOMEM;
 	for (uint32_t i = 0; i < P->n; i++) {
 		j->row[i] = n;
@@ -399,7 +434,8 @@ static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
 					break;
 				if (no_self && (uint32_t)pos == i)
 					continue;
-				if (grow_u32(&j->target, &cap, n + 1))
+				if (grow_u32(&net->arena, &j->target, &cap,
+				             n + 1))
 					return MS_ENOMEM;
 				j->target[n++] = (uint32_t)pos;
 			}
@@ -409,7 +445,7 @@ static int build_rows(const ms_net *net, ms__proj *j, uint32_t owner)
 	j->n = n;
 	/* One delay and one receptor for every synapse: no per-synapse
 	 * arrays for them (delay_groups, ms__connect_build). */
-	j->weight = malloc((n ? n : 1) * sizeof(double));
+	j->weight = ms__arena_alloc(&net->arena, n * sizeof(double));
 	if (!j->weight)
 		return MS_ENOMEM;
 	for (size_t s = 0; s < n; s++)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "memspike/memspike.h"
+#include "engine/arena.h"
 #include "engine/queue.h"
 #include "engine/recorder.h"
 #include "engine/rng.h"
@@ -202,7 +203,8 @@ struct ms_net {
 	int built;
 	int build_rc; /* a failed build stays failed (its message kept) */
 	double t_now;
-	double D; /* window length = minimum delay */
+	double D;        /* window length = minimum delay */
+	ms__arena arena; /* synapse arrays of the row connectors */
 	ms__queue q;
 	int64_t win; /* current window index */
 
@@ -262,6 +264,10 @@ uint32_t ms__proj_owner(const ms_net *net, int k);
 
 /* Build the CSR of one projection (engine/connect.c). */
 int ms__connect_build(ms_net *net, int proj_index);
+
+/* Bytes of net->arena that building projection k takes (engine/connect.c):
+ * its arrays when its connector writes rows directly, else 0. */
+size_t ms__connect_arena_bytes(const ms_net *net, int proj_index);
 
 /* Connector validation at ms_net_connect time (engine/connect.c). */
 int ms__connect_check(ms_net *net, const ms__pop *pre, const ms__pop *post,

@@ -128,13 +128,13 @@ static void free_pop(ms__pop *p)
 	free(p);
 }
 
-static void free_proj(ms__proj *j)
+static void free_proj(const ms_net *net, ms__proj *j)
 {
 	if (!j)
 		return;
-	free(j->row);
-	free(j->target);
-	free(j->weight);
+	ms__arena_release(&net->arena, j->row);
+	ms__arena_release(&net->arena, j->target);
+	ms__arena_release(&net->arena, j->weight);
 	free(j->delay);
 	free(j->receptor);
 	free(j->gofs);
@@ -156,8 +156,9 @@ void ms_net_destroy(ms_net *net)
 		free_pop(net->pops[i]);
 	free(net->pops);
 	for (size_t i = 0; i < net->n_projs; i++)
-		free_proj(net->projs[i]);
+		free_proj(net, net->projs[i]);
 	free(net->projs);
+	ms__arena_free(&net->arena);
 	for (size_t i = 0; i < net->n_cur; i++) {
 		free(net->cur[i].ids);
 		free(net->cur[i].t);
@@ -1063,9 +1064,19 @@ static int build(ms_net *net)
 	size_t nb;
 	int rc;
 
+	size_t arena = 0;
+
 	for (size_t k = 0; k < net->n_pops; k++)
 		if ((rc = build_pop(net, net->pops[k])))
 			return rc;
+	/* One block for the synapse arrays (engine/arena.h); without it,
+	 * each array comes from malloc. */
+	for (size_t k = 0; k < net->n_projs; k++) {
+		size_t b = ms__connect_arena_bytes(net, (int)k);
+		arena = b > SIZE_MAX - arena ? SIZE_MAX : arena + b;
+	}
+	if (ms__arena_init(&net->arena, arena))
+		(void)ms__arena_init(&net->arena, 0);
 	for (size_t k = 0; k < net->n_projs; k++) {
 		ms__proj *j = net->projs[k];
 		ms__pop *pre = net->pops[j->pre], *post = net->pops[j->post];
