@@ -135,8 +135,8 @@ typedef struct lif {
 	double gmax[2][MS__LIF_TAB], gmin[2][MS__LIF_TAB];
 	int same[2]; /* tau_k == tau_m */
 	double epoch_ms, inv_epoch;
-	fac cache[2]; /* [0]: event and window-end times; [1]: window starts */
-	double D;     /* the engine's window width (ms), once known */
+	fac cache[3];     /* [0]: event times; [1]: window starts; [2]: ends */
+	double D;         /* the engine's window width (ms), once known */
 	struct traj tr_D; /* the kernels at D */
 	lifn *n;
 	double *Iext_mV; /* R times the injected current, per unit */
@@ -186,7 +186,10 @@ static void fac_for(const lif *L, int64_t ep, double t, fac *f)
 	f->t = t;
 	f->ep = ep;
 	scaled_exp(L, -x, f->E);
-	scaled_exp(L, x, f->F);
+	/* Within an epoch E >= e^{-40}; F is needed only there (inputs), so
+	 * a reciprocal (1 ulp) serves instead of exponentials. */
+	for (int q = 0; q <= L->nsyn; q++)
+		f->F[q] = 1.0 / f->E[q];
 	for (int k = 0; k < L->nsyn; k++) {
 		if (L->same[k]) {
 			f->H[k] = x * L->inv_tau_m * f->E[0];
@@ -203,13 +206,18 @@ static inline int64_t epoch_of(const lif *L, double t)
 	return (int64_t)floor(t * L->inv_epoch);
 }
 
-/* The shared factors of time t in its own epoch, cached in slot c. */
+/* The shared factors of time t in its own epoch, cached in slot c (a window
+ * start takes those of the previous window's end when it has them). */
 static inline const fac *factors(lif *L, int c, double t)
 {
 	fac *f = &L->cache[c];
 
-	if (t != f->t)
-		fac_for(L, epoch_of(L, t), t, f);
+	if (t != f->t) {
+		if (c == 1 && L->cache[2].t == t)
+			*f = L->cache[2];
+		else
+			fac_for(L, epoch_of(L, t), t, f);
+	}
 	return f;
 }
 
@@ -653,10 +661,16 @@ static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 	x = n->tref_end - (double)ep * L->epoch_ms;
 	Fm = exp(x * L->inv_tau_m);
 	n->a = (L->Vr - base_of(L, i)) * Fm;
-	for (int k = 0; k < L->nsyn; k++)
-		n->a -=
-		    n->Y[k] * (L->same[k] ? x * L->inv_tau_m
-		                          : L->coef[k] * exp(-x * L->delta[k]));
+	for (int k = 0; k < L->nsyn; k++) {
+		/* e^{-x (1/tau_k - 1/tau_m)}: with tau_m = n tau_k, Fm^{1-n}
+		 * (an overflow of the power gives 0, as the exponential
+		 * would). */
+		double J = L->same[k] ? x * L->inv_tau_m
+		           : L->pow_n[k]
+		               ? L->coef[k] / ipow(Fm, L->pow_n[k] - 1)
+		               : L->coef[k] * exp(-x * L->delta[k]);
+		n->a -= n->Y[k] * J;
+	}
 	ms__emit_spike(p, i, tc);
 }
 
@@ -688,7 +702,9 @@ static int window_clear(lif *L, uint32_t i, double ws, double t, double *v,
 	traj z;
 
 	st.Vb = base_of(L, i);
-	f = unit_fac(L, n, 0, t, &own);
+	/* Checks come at window ends, inputs anywhere: keep their factors
+	 * apart. */
+	f = unit_fac(L, n, t == ws + L->D ? 2 : 0, t, &own);
 	*v = v_of(L, n, st.Vb, f, y);
 	if (*v >= L->th)
 		return 0;
@@ -1088,7 +1104,7 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 	/* Within an epoch the factors stay within e^{+-40}. */
 	L->epoch_ms = 40.0 * tau_min;
 	L->inv_epoch = 1.0 / L->epoch_ms;
-	L->cache[0].t = L->cache[1].t = NAN;
+	L->cache[0].t = L->cache[1].t = L->cache[2].t = NAN;
 	L->n = calloc(p->n, sizeof(lifn));
 	L->Iext_mV = calloc(p->n, sizeof(double));
 	if (!L->n || !L->Iext_mV) {
