@@ -829,53 +829,59 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
  */
 static inline __attribute__((always_inline)) void
 deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
-          const int nsyn)
+          const int nsyn, const int rfix)
 {
 	lif *L = p->state;
 	const fac *g = factors(L, 0, t);
-	int64_t win = p->net->win;
-	uint64_t end = s0 + count;
-	double ws = ms__queue_win_start(&p->net->q, win);
+	const int64_t win = p->net->win, ep = g->ep;
+	const uint64_t end = s0 + count;
+	const double ws = ms__queue_win_start(&p->net->q, win);
+	/* The factors of t, read once: stores to the units could alias them
+	 * for the compiler, and settling a unit (run_to) does not change
+	 * them. */
+	const double F0 = g->F[0], F1 = g->F[1], F2 = g->F[2];
+	const double K0 = g->K[0], K1 = g->K[1];
+	/* Likewise the arrays (none moves during a run). */
+	lifn *const N = L->n;
+	const int64_t *const chk = p->chk_win;
+	const uint32_t *const tg = j->target;
+	const double *const wt = j->weight;
 
 	for (uint64_t s = s0; s < end; s++) {
-		uint32_t i = j->target[s];
-		lifn *n = &L->n[i];
-		double w = j->weight[s], v, y[2];
+		uint32_t i = tg[s];
+		lifn *n = &N[i];
+		double w = wt[s], v, y[2];
 		int r_in = 0;
 
 		/* Targets are scattered: fetch a few synapses ahead. */
 		if (s + 6 < end) {
-			uint32_t a = j->target[s + 6];
-			__builtin_prefetch(&L->n[a]);
-			__builtin_prefetch(&p->chk_win[a]);
+			uint32_t a = tg[s + 6];
+			__builtin_prefetch(&N[a]);
+			__builtin_prefetch(&chk[a]);
 		}
-		if (nsyn) {
-			int r = j->rec_all >= 0 ? j->rec_all : j->receptor[s];
-			r_in = r == MS_RECEPTOR_INH;
-		}
-		if (p->chk_win[i] <= win) {
-			run_to(p, i, t, p->chk_win[i] == win ? ws : -INFINITY,
-			       ws);
-			g = factors(L, 0, t);
-		}
-		if (n->ep != g->ep)
-			rebase(L, n, g->ep);
+		if (nsyn)
+			r_in = rfix >= 0 ? rfix
+			                 : j->receptor[s] == MS_RECEPTOR_INH;
+		if (chk[i] <= win)
+			run_to(p, i, t, chk[i] == win ? ws : -INFINITY, ws);
+		if (n->ep != ep)
+			rebase(L, n, ep);
 		n->tl = t;
 		n->tc = NAN;
 		if (t >= n->tref_end) {
 			if (nsyn) {
-				n->Y[r_in] += w * g->F[r_in + 1];
-				n->a -= w * g->K[r_in];
+				n->Y[r_in] += w * (r_in ? F2 : F1);
+				n->a -= w * (r_in ? K1 : K0);
 			} else {
-				n->a += w * g->F[0];
+				n->a += w * F0;
 			}
 		} else {
 			/* Refractory: lif_delta loses the input; lif_exp's
 			 * currents take it, V stays V_reset. */
 			if (!nsyn)
 				continue;
-			n->Y[r_in] += w * g->F[r_in + 1];
-			n->a -= w * refr_coupling(L, n, r_in, g->F[r_in + 1]);
+			n->Y[r_in] += w * (r_in ? F2 : F1);
+			n->a -= w * refr_coupling(L, n, r_in, r_in ? F2 : F1);
 		}
 		/* Every kernel is non-negative: a negative input only lowers
 		 * V at all later times, so the registered check stays valid. */
@@ -885,7 +891,7 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 			ms__register_check(p, i, n->tref_end);
 			continue;
 		}
-		if (p->chk_win[i] <= win)
+		if (chk[i] <= win)
 			continue;
 		if (nsyn) {
 			n->budget -= w * L->peak_g[r_in];
@@ -907,15 +913,20 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 	}
 }
 
-/* The body above with the number of synaptic currents fixed, so that its
- * loops unroll. */
+/* The body above with the number of synaptic currents, and the receptor
+ * when one serves the whole projection, fixed, so that its loops unroll
+ * and its branches go. */
 static void lif_deliver(ms__pop *p, double t, const ms__proj *j, uint64_t s0,
                         uint32_t count)
 {
-	if (((const lif *)p->state)->nsyn)
-		deliver_n(p, t, j, s0, count, 2);
+	if (!((const lif *)p->state)->nsyn)
+		deliver_n(p, t, j, s0, count, 0, 0);
+	else if (j->rec_all < 0)
+		deliver_n(p, t, j, s0, count, 2, -1);
+	else if (j->rec_all == MS_RECEPTOR_INH)
+		deliver_n(p, t, j, s0, count, 2, 1);
 	else
-		deliver_n(p, t, j, s0, count, 0);
+		deliver_n(p, t, j, s0, count, 2, 0);
 }
 
 /* A step of the injected current at t: V stays continuous (or V_reset until
