@@ -110,6 +110,7 @@ struct ms__rec {
 	struct job *head, *tail; /* queued jobs, oldest first */
 	struct job *free;        /* written blocks */
 	int open_done, open_rc;
+	int existed; /* the path named a file before ms__rec_open */
 
 	/* First write error; io_msg is complete before io_code is published,
 	 * so the caller may read it without the lock after seeing io_code. */
@@ -325,6 +326,43 @@ static int start_writer(ms__rec *r)
 	return rc;
 }
 
+static const char *errtext(int e, char *buf, size_t len);
+
+/* Can a file be created at path? Creates it (empty) if it did not exist;
+ * *existed says whether it did. */
+static int check_path(const char *path, int *existed, char *err, size_t errlen)
+{
+	char reason[128];
+	struct stat sb;
+	int fd;
+
+	*existed = stat(path, &sb) == 0;
+	if (*existed && S_ISDIR(sb.st_mode)) {
+		if (err && errlen)
+			snprintf(err, errlen,
+			         "%s: cannot create: is a directory", path);
+		return MS_EIO;
+	}
+	/* A device or a pipe cannot hold an HDF5 file (which needs its
+	 * space reserved and its end trimmed), and must never be removed
+	 * when creating the file fails. */
+	if (*existed && !S_ISREG(sb.st_mode)) {
+		if (err && errlen)
+			snprintf(err, errlen,
+			         "%s: cannot create: not a regular file", path);
+		return MS_EIO;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot create: %s", path,
+			         errtext(errno, reason, sizeof(reason)));
+		return MS_EIO;
+	}
+	close(fd);
+	return 0;
+}
+
 int ms__rec_open(const char *path, ms__rec **out, char *err, size_t errlen)
 {
 	ms__rec *r;
@@ -346,6 +384,14 @@ int ms__rec_open(const char *path, ms__rec **out, char *err, size_t errlen)
 	r->str_type = H5I_INVALID_HID;
 	r->sorting_type = H5I_INVALID_HID;
 	r->fd = -1;
+	/* What a user gets wrong (a directory, a missing directory, no
+	 * permission) is found here, at once; HDF5 then creates the file in
+	 * the writer while the caller goes on building its network, and a
+	 * later failure there is reported by the next call that waits for
+	 * the writer (adding a stream, closing). */
+	if ((rc = check_path(path, &r->existed, err, errlen)))
+		goto fail_check;
+	rc = MS_ENOMEM;
 	if (uv_mutex_init(&r->lock))
 		goto fail_lock;
 	if (uv_cond_init(&r->writer_cv))
@@ -354,19 +400,6 @@ int ms__rec_open(const char *path, ms__rec **out, char *err, size_t errlen)
 		goto fail_caller_cv;
 	if (start_writer(r))
 		goto fail_thread;
-
-	uv_mutex_lock(&r->lock);
-	while (!r->open_done)
-		uv_cond_wait(&r->caller_cv, &r->lock);
-	uv_mutex_unlock(&r->lock);
-	if (r->open_rc < 0) {
-		uv_thread_join(&r->thread);
-		rc = r->open_rc;
-		if (err && errlen)
-			snprintf(err, errlen, "%s", r->io_msg);
-		destroy(r);
-		return rc;
-	}
 	*out = r;
 	return 0;
 
@@ -377,11 +410,14 @@ fail_caller_cv:
 fail_writer_cv:
 	uv_mutex_destroy(&r->lock);
 fail_lock:
+	if (!r->existed)
+		unlink(path);
+fail_check:
 	free(r->path);
 fail_path:
 	free(r);
 fail_alloc:
-	if (err && errlen)
+	if (rc != MS_EIO && err && errlen)
 		snprintf(err, errlen, "%s: cannot start the recorder", path);
 	return rc;
 }
@@ -951,8 +987,8 @@ static int w_open(ms__rec *r)
 	if (H5open() < 0)
 		return w_fail(r, MS_EIO, "%s: cannot initialise HDF5", r->path);
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	existed = stat(r->path, &sb) == 0;
-	if (existed && S_ISDIR(sb.st_mode))
+	existed = r->existed;
+	if (stat(r->path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return w_fail(r, MS_EIO, "%s: cannot create: is a directory",
 		              r->path);
 	r->file = H5Fcreate(r->path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -1587,8 +1623,6 @@ static void writer_main(void *arg)
 	r->open_done = 1;
 	uv_cond_broadcast(&r->caller_cv);
 	uv_mutex_unlock(&r->lock);
-	if (rc < 0)
-		return;
 	do {
 		uv_mutex_lock(&r->lock);
 		while (!r->head)
@@ -1599,7 +1633,9 @@ static void writer_main(void *arg)
 			r->tail = NULL;
 		uv_mutex_unlock(&r->lock);
 
-		rc = w_run(r, job);
+		/* Without a file every job fails with the open's error (and
+		 * blocks come back unwritten). */
+		rc = r->open_rc < 0 ? r->open_rc : w_run(r, job);
 		closing = job->kind == JOB_CLOSE;
 
 		uv_mutex_lock(&r->lock);

@@ -859,6 +859,28 @@ START_TEST(open_on_directory_fails_without_file)
 }
 END_TEST
 
+/* A device is refused before anything touches it (an HDF5 file needs a
+ * regular file; removing the path after a failed create would remove the
+ * device node). */
+START_TEST(open_on_device_is_refused)
+{
+	char err[512] = "";
+	ms__rec *r = NULL;
+	struct stat sb;
+
+	ck_assert_int_eq(stat("/dev/null", &sb), 0);
+	ck_assert(S_ISCHR(sb.st_mode));
+	ck_assert_int_eq(ms__rec_open("/dev/null", &r, err, sizeof(err)),
+	                 MS_EIO);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(err, "/dev/null: cannot create: not a regular "
+	                          "file") != NULL,
+	              "message: %s", err);
+	ck_assert_int_eq(stat("/dev/null", &sb), 0);
+	ck_assert(S_ISCHR(sb.st_mode));
+}
+END_TEST
+
 START_TEST(open_truncates_existing_file)
 {
 	const char *path = tmp_path("old.h5");
@@ -1383,6 +1405,7 @@ static Suite *recorder_suite(void)
 	tcase_add_checked_fixture(tc, setup_tmpdir, remove_tmpdir);
 	tcase_add_test(tc, open_in_missing_directory_fails_without_file);
 	tcase_add_test(tc, open_on_directory_fails_without_file);
+	tcase_add_test(tc, open_on_device_is_refused);
 	tcase_add_test(tc, open_truncates_existing_file);
 	tcase_add_test(tc, open_without_path_is_refused);
 	suite_add_tcase(s, tc);

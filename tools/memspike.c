@@ -413,6 +413,14 @@ static int verb_run(int argc, char **argv)
 		goto fail;
 	}
 	sig = g_signal;
+	if (rc == MS_EIO && ms_net_time(net) == 0.0) {
+		/* The output file could not be made after all (its path was
+		 * checked when it was opened; HDF5 creates it while the
+		 * network is built): the run did not start. */
+		fprintf(stderr, "memspike: %s\n", ms_net_errmsg(net));
+		status = EXIT_RUNTIME;
+		goto fail;
+	}
 	if (rc != 0 && rc != MS_EINTR) {
 		fprintf(stderr, "memspike: run failed at %g ms: %s\n",
 		        ms_net_time(net), ms_net_errmsg(net));
