@@ -135,9 +135,10 @@ typedef struct lif {
 	double gmax[2][MS__LIF_TAB], gmin[2][MS__LIF_TAB];
 	int same[2]; /* tau_k == tau_m */
 	double epoch_ms, inv_epoch;
-	fac cache[3];     /* [0]: event times; [1]: window starts; [2]: ends */
-	double D;         /* the engine's window width (ms), once known */
-	struct traj tr_D; /* the kernels at D */
+	fac cache[3]; /* [0]: event times; [1]: window starts; [2]: ends */
+	double D;     /* the engine's window width (ms), once known */
+	double Dw;    /* D widened by 1e-6: covers [ws, we] despite rounding */
+	struct traj tr_D; /* the kernels at Dw */
 	lifn *n;
 	double *Iext_mV; /* R times the injected current, per unit */
 } lif;
@@ -680,20 +681,25 @@ static inline void window_consts(lif *L, double D)
 {
 	if (L->D != D) {
 		L->D = D;
-		eval_at(L, D, &L->tr_D);
+		/* Window ends are computed as (w+1) D, starts as w D: their
+		 * difference exceeds D by up to an ulp of the time (2e-13 ms
+		 * at 1 s, 2e-9 ms at 10^7 ms); later times, where it may be
+		 * more, take the general path. */
+		L->Dw = D * (1.0 + 1e-6);
+		eval_at(L, L->Dw, &L->tr_D);
 	}
 }
 
 /*
- * No crossing in [ws, t] (t <= ws + D), for a unit whose pending check is
+ * No crossing in [ws, t] (t - ws <= Dw), for a unit whose pending check is
  * in the current window [ws, ws + D): the coefficients are the exact
  * trajectory from its free start on (before it, an extrapolation that is
  * as good an analytic function), so bounding them over the whole window,
  * from their values at ws, covers [max(ws, start), t]. Shared factors
  * only, no exponential.
  */
-static int window_clear(lif *L, uint32_t i, double ws, double t, double *v,
-                        double *y)
+static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
+                        double *v, double *y)
 {
 	const lifn *n = &L->n[i];
 	fac own;
@@ -704,7 +710,7 @@ static int window_clear(lif *L, uint32_t i, double ws, double t, double *v,
 	st.Vb = base_of(L, i);
 	/* Checks come at window ends, inputs anywhere: keep their factors
 	 * apart. */
-	f = unit_fac(L, n, t == ws + L->D ? 2 : 0, t, &own);
+	f = unit_fac(L, n, at_end ? 2 : 0, t, &own);
 	*v = v_of(L, n, st.Vb, f, y);
 	if (*v >= L->th)
 		return 0;
@@ -763,8 +769,8 @@ static void run_to(ms__pop *p, uint32_t i, double t, double lo, double ws)
 		}
 		if (t <= maxd(n->tl, n->tref_end) || lo >= t)
 			return;
-		if (lo == ws && t <= ws + L->D &&
-		    window_clear(L, i, ws, t, &v, y))
+		if (lo == ws && t - ws <= L->Dw &&
+		    window_clear(L, i, ws, t, 0, &v, y))
 			return;
 		free_start(L, i, &st);
 		eval_at(L, t - st.ts, &tr);
@@ -811,8 +817,8 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 		double ts = maxd(n->tl, n->tref_end);
 		if (t < ts)
 			return ts;
-		if (t > ts && t <= ws + L->D &&
-		    window_clear(L, i, ws, t, &v, y)) {
+		if (t > ts && t - ws <= L->Dw &&
+		    window_clear(L, i, ws, t, 1, &v, y)) {
 			if (L->nsyn == 0)
 				return lin_bound(L, v, base_of(L, i), y, t);
 			return tab_bound(L, v, base_of(L, i), y, t, &n->budget);
