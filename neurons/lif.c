@@ -135,10 +135,11 @@ typedef struct lif {
 	double gmax[2][MS__LIF_TAB], gmin[2][MS__LIF_TAB];
 	int same[2]; /* tau_k == tau_m */
 	double epoch_ms, inv_epoch;
-	fac cache[3]; /* [0]: event times; [1]: window starts; [2]: ends */
+	fac cache[2]; /* [0]: event times; [1]: window ends */
 	double D;     /* the engine's window width (ms), once known */
 	double Dw;    /* D widened by 1e-6: covers [ws, we] despite rounding */
-	struct traj tr_D; /* the kernels at Dw */
+	double grow_k[2]; /* e^{Dw/tau_k}/tau_k */
+	double inv_tmD;   /* 1/(tau_m - Dw), 0 when tau_m <= 2 Dw */
 	lifn *n;
 	double *Iext_mV; /* R times the injected current, per unit */
 } lif;
@@ -207,18 +208,13 @@ static inline int64_t epoch_of(const lif *L, double t)
 	return (int64_t)floor(t * L->inv_epoch);
 }
 
-/* The shared factors of time t in its own epoch, cached in slot c (a window
- * start takes those of the previous window's end when it has them). */
+/* The shared factors of time t in its own epoch, cached in slot c. */
 static inline const fac *factors(lif *L, int c, double t)
 {
 	fac *f = &L->cache[c];
 
-	if (t != f->t) {
-		if (c == 1 && L->cache[2].t == t)
-			*f = L->cache[2];
-		else
-			fac_for(L, epoch_of(L, t), t, f);
-	}
+	if (t != f->t)
+		fac_for(L, epoch_of(L, t), t, f);
 	return f;
 }
 
@@ -686,38 +682,55 @@ static inline void window_consts(lif *L, double D)
 		 * at 1 s, 2e-9 ms at 10^7 ms); later times, where it may be
 		 * more, take the general path. */
 		L->Dw = D * (1.0 + 1e-6);
-		eval_at(L, L->Dw, &L->tr_D);
+		for (int k = 0; k < L->nsyn; k++)
+			L->grow_k[k] =
+			    exp(L->Dw * L->inv_tau[k]) * L->inv_tau[k];
+		/* The window test needs tau_m > Dw (else it is not used). */
+		L->inv_tmD =
+		    L->tau_m > 2.0 * L->Dw ? 1.0 / (L->tau_m - L->Dw) : 0.0;
 	}
 }
 
 /*
  * No crossing in [ws, t] (t - ws <= Dw), for a unit whose pending check is
  * in the current window [ws, ws + D): the coefficients are the exact
- * trajectory from its free start on (before it, an extrapolation that is
- * as good an analytic function), so bounding them over the whole window,
- * from their values at ws, covers [max(ws, start), t]. Shared factors
- * only, no exponential.
+ * trajectory from its free start on (before it, an extrapolation that
+ * solves the same equations), so bounding them over [ws, t] from their
+ * values at t covers [max(ws, start), t]. Shared factors only, no
+ * exponential; *v and y are V and y_k at t.
  */
 static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
                         double *v, double *y)
 {
 	const lifn *n = &L->n[i];
+	double Vb = base_of(L, i), d1, S, h = t - ws;
 	fac own;
 	const fac *f;
-	start st;
-	traj z;
 
-	st.Vb = base_of(L, i);
 	/* Checks come at window ends, inputs anywhere: keep their factors
 	 * apart. */
-	f = unit_fac(L, n, at_end ? 2 : 0, t, &own);
-	*v = v_of(L, n, st.Vb, f, y);
-	if (*v >= L->th)
+	f = unit_fac(L, n, at_end ? 1 : 0, t, &own);
+	*v = v_of(L, n, Vb, f, y);
+	if (*v >= L->th || !(L->inv_tmD > 0.0))
 		return 0;
-	f = unit_fac(L, n, 1, ws, &own);
-	st.V = v_of(L, n, st.Vb, f, st.y);
-	eval_zero(L, &z);
-	return ub_f(L, &st, &z, &L->tr_D) < 0.0;
+	/*
+	 * Taylor's theorem backwards from t, over h = t - ws <= Dw:
+	 * V(t - x) <= V(t) + x max(0, -V'(t)) + x^2/2 sup|V''|. From
+	 * tau_m V' = V_b - V + sum y_k and y_k' = -y_k/tau_k,
+	 * tau_m V'' = -V' - sum y_k/tau_k; going back over the window |y_k|
+	 * grows by at most e^{Dw/tau_k} and |V'| by Dw sup|V''|, so
+	 * sup|V''| <= (|V'(t)| + sum |y_k(t)| e^{Dw/tau_k}/tau_k) /
+	 * (tau_m - Dw). 1e-10 mV covers rounding.
+	 */
+	d1 = Vb - *v;
+	for (int k = 0; k < L->nsyn; k++)
+		d1 += y[k];
+	d1 *= L->inv_tau_m;
+	S = fabs(d1);
+	for (int k = 0; k < L->nsyn; k++)
+		S += fabs(y[k]) * L->grow_k[k];
+	S *= L->inv_tmD;
+	return *v + h * maxd(0.0, -d1) + 0.5 * h * h * S + 1e-10 < L->th;
 }
 
 /* Certified clear from the free start st to t, the values at t in tr. */
@@ -1121,7 +1134,7 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 	/* Within an epoch the factors stay within e^{+-40}. */
 	L->epoch_ms = 40.0 * tau_min;
 	L->inv_epoch = 1.0 / L->epoch_ms;
-	L->cache[0].t = L->cache[1].t = L->cache[2].t = NAN;
+	L->cache[0].t = L->cache[1].t = NAN;
 	L->n = calloc(p->n, sizeof(lifn));
 	L->Iext_mV = calloc(p->n, sizeof(double));
 	if (!L->n || !L->Iext_mV) {
