@@ -162,6 +162,22 @@ for bench in cuba bench4; do
 	done
 done
 
+# The issue's target (CUBA at least 2x faster than Brian2 standalone), timed
+# in pairs: Brian2's compiled binary and ms_bench alternated round by round
+# (bench/alternate.py), so that drifts of the shared machine hit both.
+if ((brian2)); then
+	rounds=$((reps > 9 ? reps : 9))
+	for bio in "${durations[@]}"; do
+		"$PY" bench/alternate.py --model cuba --duration-s "$bio" \
+			--rounds "$rounds" --ms-bench "$MSB" 2>"$tmp/alt.err" |
+			tail -n 1 ||
+			{
+				cat "$tmp/alt.err" >&2
+				die "bench/alternate.py failed"
+			}
+	done
+fi
+
 # Conductance-based networks (benchmarks 1 and 3, seed 2: with seed 1 COBA
 # dies out in memspike) and one HH neuron, against Brian2 standalone only.
 # COBAHH runs 1 s only: memspike needs about a minute per simulated second.
