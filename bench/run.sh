@@ -212,11 +212,11 @@ for bench in coba hh1 cobahh; do
 done
 
 # Recording overhead: the same benchmark-4 run with and without spike
-# recording, alternated at least 5 times; the fastest of each is compared,
+# recording, alternated at least 11 times; the fastest of each is compared,
 # since load from other processes can only add time.
 bio=${durations[-1]}
 rec=() norec=()
-over_reps=$((reps > 5 ? reps : 5))
+over_reps=$((reps > 11 ? reps : 11))
 for ((r = 0; r < over_reps; r++)); do
 	line=$("$MSB" bench4 --duration-s "$bio" --no-record) || die "ms_bench failed"
 	norec+=("$(field wall_s "$line")")
