@@ -33,6 +33,25 @@ static void set(ms_net *net, int p, const char *name, double v)
 	              name, ms_net_errmsg(net));
 }
 
+/* One unit of model with E_L = V_reset = -70 mV, V_th = -55 mV and a bias
+ * current I (pA). */
+static ms_net *current_neuron(const char *model, double tau_m, double C,
+                              double I, double t_ref, int *p)
+{
+	ms_net *net;
+
+	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+	ck_assert_int_eq(ms_net_add_population(net, "n", model, 1, p), 0);
+	set(net, *p, "tau_m", tau_m);
+	set(net, *p, "C_m", C);
+	set(net, *p, "E_L", -70.0);
+	set(net, *p, "V_th", -55.0);
+	set(net, *p, "V_reset", -70.0);
+	set(net, *p, "t_ref", t_ref);
+	set(net, *p, "I_e", I);
+	return net;
+}
+
 /* A constant suprathreshold current, reset to rest: every inter-spike
  * interval is t_ref + tau_m ln(RI / (RI - theta)), theta = V_th - E_L. */
 static void isi_case(const char *model)
@@ -45,15 +64,7 @@ static void isi_case(const char *model)
 	int p;
 
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
-	ck_assert_int_eq(ms_net_add_population(net, "n", model, 1, &p), 0);
-	set(net, p, "tau_m", tau_m);
-	set(net, p, "C_m", C);
-	set(net, p, "E_L", -70.0);
-	set(net, p, "V_th", -55.0);
-	set(net, p, "V_reset", -70.0);
-	set(net, p, "t_ref", t_ref);
-	set(net, p, "I_e", I);
+	net = current_neuron(model, tau_m, C, I, t_ref, &p);
 	s.pop = p;
 	ms_net_set_spike_callback(net, on_spike, &s);
 	ck_assert_int_eq(ms_net_run(net, 2000.0), MS_OK);
@@ -766,15 +777,7 @@ static void refractory_step_case(const char *model)
 	int p;
 
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
-	ck_assert_int_eq(ms_net_add_population(net, "n", model, 1, &p), 0);
-	set(net, p, "tau_m", tau_m);
-	set(net, p, "C_m", C);
-	set(net, p, "E_L", -70.0);
-	set(net, p, "V_th", -55.0);
-	set(net, p, "V_reset", -70.0);
-	set(net, p, "t_ref", t_ref);
-	set(net, p, "I_e", I);
+	net = current_neuron(model, tau_m, C, I, t_ref, &p);
 	/* dI from the middle of the first refractory period; back to I_e
 	 * halfway to the second spike's time under I + dI. */
 	t2 = t1 + t_ref + tau_m * log((Rn - dr) / (Rn - theta));
