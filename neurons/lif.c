@@ -753,7 +753,7 @@ static double settled_until(const ms__pop *p, uint32_t i, double *ws)
 
 	*ws = ms__queue_win_start(&net->q, net->win);
 	if (p->chk_win[i] > net->win)
-		return INFINITY;
+		return ms__queue_win_start(&net->q, net->win + 1);
 	return p->chk_win[i] == net->win ? *ws : -INFINITY;
 }
 
