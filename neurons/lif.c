@@ -1102,7 +1102,7 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 		 * up to 1e6 ulps of V to cancellation. */
 		if (tk != tm && fabs(tk - tm) < 1e-6 * tm) {
 			snprintf(err, errlen,
-			         "%s (%.17g ms) must equal tau_m (%.17g ms) "
+			         "%s (%.12g ms) must equal tau_m (%.12g ms) "
 			         "or differ from it by more than 1e-6 of it",
 			         k ? "tau_syn_i" : "tau_syn_e", tk, tm);
 			return MS_EINVAL;
