@@ -985,15 +985,11 @@ static int w_open(ms__rec *r)
 	char reason[128];
 	uint8_t v;
 	struct stat sb;
-	int existed;
 
 	if (H5open() < 0)
 		return w_fail(r, MS_EIO, "%s: cannot initialise HDF5", r->path);
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	existed = r->existed;
-	if (stat(r->path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return w_fail(r, MS_EIO, "%s: cannot create: is a directory",
-		              r->path);
+	/* ms__rec_open has refused a directory or other non-regular path. */
 	r->file = H5Fcreate(r->path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	if (r->file < 0) {
 		w_fail_h5(r, "cannot create", NULL);
@@ -1045,7 +1041,7 @@ fail_fd:
 	unlink(r->path);
 	return atomic_load(&r->io_code);
 fail_create:
-	if (!existed && stat(r->path, &sb) == 0)
+	if (!r->existed && stat(r->path, &sb) == 0)
 		unlink(r->path);
 	return atomic_load(&r->io_code);
 }
