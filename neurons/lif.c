@@ -265,18 +265,22 @@ static void rebase(const lif *L, lifn *n, int64_t ep)
 }
 
 /*
- * What an input of weight 1 into y_k at t takes from a, for a unit in its
- * refractory period: V must stay V_reset at tref_end, so the coupling is
- * that of an input at tref_end, J_k(tref_end) = coef_k E_k F_m there (or
- * (tref_end - T)/tau_m), times F_k(t).
+ * J_k(x): what one unit of y_k coupled at offset x = t - T from the epoch's
+ * start takes from a, coef_k e^{-x (1/tau_k - 1/tau_m)} (x/tau_m when
+ * tau_k = tau_m), so that V does not jump at t. An input couples at its own
+ * time, where J_k F_k = K_k; an input during the refractory period, and
+ * the reset of a spike, couple at tref_end, so that V is V_reset there.
+ * Fm = e^{x/tau_m} when the caller has it: with tau_m = n tau_k the power
+ * Fm^{1-n} then replaces the exponential (an overflow of the power gives
+ * 0, as the exponential would); else 0.
  */
-static double refr_coupling(const lif *L, const lifn *n, int k, double Fk)
+static double coupling(const lif *L, int k, double x, double Fm)
 {
-	double x = n->tref_end - (double)n->ep * L->epoch_ms;
-
 	if (L->same[k])
-		return Fk * x * L->inv_tau_m;
-	return Fk * L->coef[k] * exp(-x * L->delta[k]);
+		return x * L->inv_tau_m;
+	if (L->pow_n[k] && Fm > 0.0)
+		return L->coef[k] / ipow(Fm, L->pow_n[k] - 1);
+	return L->coef[k] * exp(-x * L->delta[k]);
 }
 
 /* g_k(s) in the phi form, for tau_k close to tau_m. */
@@ -658,16 +662,8 @@ static void fire(ms__pop *p, lif *L, uint32_t i, double tc)
 	x = n->tref_end - (double)ep * L->epoch_ms;
 	Fm = exp(x * L->inv_tau_m);
 	n->a = (L->Vr - base_of(L, i)) * Fm;
-	for (int k = 0; k < L->nsyn; k++) {
-		/* e^{-x (1/tau_k - 1/tau_m)}: with tau_m = n tau_k, Fm^{1-n}
-		 * (an overflow of the power gives 0, as the exponential
-		 * would). */
-		double J = L->same[k] ? x * L->inv_tau_m
-		           : L->pow_n[k]
-		               ? L->coef[k] / ipow(Fm, L->pow_n[k] - 1)
-		               : L->coef[k] * exp(-x * L->delta[k]);
-		n->a -= n->Y[k] * J;
-	}
+	for (int k = 0; k < L->nsyn; k++)
+		n->a -= n->Y[k] * coupling(L, k, x, Fm);
 	ms__emit_spike(p, i, tc);
 }
 
@@ -692,9 +688,9 @@ static inline void window_consts(lif *L, double D)
 }
 
 /*
- * No crossing in [ws, t] (t - ws <= Dw), for a unit whose pending check is
- * in the current window [ws, ws + D): the coefficients are the exact
- * trajectory from its free start on (before it, an extrapolation that
+ * No crossing in [ws, t] (0 when t - ws > Dw), for a unit whose pending
+ * check is in the current window [ws, ws + D): the coefficients are the
+ * exact trajectory from its free start on (before it, an extrapolation that
  * solves the same equations), so bounding them over [ws, t] from their
  * values at t covers [max(ws, start), t]. Shared factors only, no
  * exponential; *v and y are V and y_k at t.
@@ -707,6 +703,8 @@ static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
 	fac own;
 	const fac *f;
 
+	if (h > L->Dw)
+		return 0;
 	/* Checks come at window ends, inputs anywhere: keep their factors
 	 * apart. */
 	f = unit_fac(L, n, at_end ? 1 : 0, t, &own);
@@ -782,8 +780,7 @@ static void run_to(ms__pop *p, uint32_t i, double t, double lo, double ws)
 		}
 		if (t <= maxd(n->tl, n->tref_end) || lo >= t)
 			return;
-		if (lo == ws && t - ws <= L->Dw &&
-		    window_clear(L, i, ws, t, 0, &v, y))
+		if (lo == ws && window_clear(L, i, ws, t, 0, &v, y))
 			return;
 		free_start(L, i, &st);
 		eval_at(L, t - st.ts, &tr);
@@ -805,7 +802,7 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
-	double ts = maxd(n->tl, n->tref_end), v, y[2];
+	double ts = maxd(n->tl, n->tref_end), Vb = base_of(L, i), v, y[2];
 	fac own;
 
 	n->budget = -1.0;
@@ -813,8 +810,8 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 		return ts;
 	if (!isnan(n->tc))
 		return maxd(n->tc, t);
-	v = v_of(L, n, base_of(L, i), unit_fac(L, n, 0, t, &own), y);
-	return lin_bound(L, v, base_of(L, i), y, t);
+	v = v_of(L, n, Vb, unit_fac(L, n, 0, t, &own), y);
+	return lin_bound(L, v, Vb, y, t);
 }
 
 /* Settle to t and bound the next spike: in the common case, the window
@@ -830,14 +827,15 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 		double ts = maxd(n->tl, n->tref_end);
 		if (t < ts)
 			return ts;
-		if (t > ts && t - ws <= L->Dw &&
-		    window_clear(L, i, ws, t, 1, &v, y)) {
+		if (t > ts && window_clear(L, i, ws, t, 1, &v, y)) {
 			if (L->nsyn == 0)
 				return lin_bound(L, v, base_of(L, i), y, t);
 			return tab_bound(L, v, base_of(L, i), y, t, &n->budget);
 		}
 	}
-	run_to(p, i, t, ws, ws);
+	/* The window test has been tried (or cannot apply): settle from
+	 * the free start. */
+	run_to(p, i, t, -INFINITY, ws);
 	return lif_bound(p, i, t);
 }
 
@@ -869,7 +867,7 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 	for (uint64_t s = s0; s < end; s++) {
 		uint32_t i = tg[s];
 		lifn *n = &N[i];
-		double w = wt[s], v, y[2];
+		double w = wt[s], v, y[2], Vb;
 		int r_in = 0;
 
 		/* Targets are scattered: fetch a few synapses ahead. */
@@ -887,20 +885,24 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 			rebase(L, n, ep);
 		n->tl = t;
 		n->tc = NAN;
-		if (t >= n->tref_end) {
-			if (nsyn) {
-				n->Y[r_in] += w * (r_in ? F2 : F1);
-				n->a -= w * (r_in ? K1 : K0);
-			} else {
-				n->a += w * F0;
-			}
+		if (nsyn) {
+			/* During the refractory period the current takes the
+			 * input as usual, coupled at tref_end: V stays
+			 * V_reset until then. */
+			double Fr = r_in ? F2 : F1;
+			n->Y[r_in] += w * Fr;
+			n->a -=
+			    w *
+			    (t >= n->tref_end
+			         ? (r_in ? K1 : K0)
+			         : Fr * coupling(L, r_in,
+			                         n->tref_end -
+			                             (double)ep * L->epoch_ms,
+			                         0.0));
+		} else if (t >= n->tref_end) {
+			n->a += w * F0;
 		} else {
-			/* Refractory: lif_delta loses the input; lif_exp's
-			 * currents take it, V stays V_reset. */
-			if (!nsyn)
-				continue;
-			n->Y[r_in] += w * (r_in ? F2 : F1);
-			n->a -= w * refr_coupling(L, n, r_in, r_in ? F2 : F1);
+			continue; /* lif_delta loses it */
 		}
 		/* Every kernel is non-negative: a negative input only lowers
 		 * V at all later times, so the registered check stays valid. */
@@ -916,19 +918,19 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 			n->budget -= w * L->peak_g[r_in];
 			if (n->budget >= 0.0)
 				continue;
-			v = v_of(L, n, base_of(L, i), g, y);
+		}
+		Vb = base_of(L, i);
+		v = v_of(L, n, Vb, g, y);
+		if (nsyn) {
 			ms__register_check(
-			    p, i,
-			    tab_bound(L, v, base_of(L, i), y, t, &n->budget));
+			    p, i, tab_bound(L, v, Vb, y, t, &n->budget));
 			continue;
 		}
-		v = v_of(L, n, base_of(L, i), g, y);
-		if (p->chk_win[i] != MS__NO_WINDOW &&
-		    !reaches(L, v, base_of(L, i), y,
-		             ms__queue_win_start(&p->net->q, p->chk_win[i]) -
-		                 t))
+		if (chk[i] != MS__NO_WINDOW &&
+		    !reaches(L, v, Vb, y,
+		             ms__queue_win_start(&p->net->q, chk[i]) - t))
 			continue;
-		ms__register_check(p, i, lin_bound(L, v, base_of(L, i), y, t));
+		ms__register_check(p, i, lin_bound(L, v, Vb, y, t));
 	}
 }
 
