@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -881,6 +882,34 @@ START_TEST(config_csv_lines_that_are_not_text)
 }
 END_TEST
 
+/* A config written piece by piece, for the tests that need a large one. */
+typedef struct gen {
+	char *s;
+	size_t used, cap;
+} gen;
+
+static void gen_start(gen *g, size_t cap)
+{
+	g->s = malloc(cap);
+	ck_assert_ptr_nonnull(g->s);
+	g->s[0] = '\0';
+	g->used = 0;
+	g->cap = cap;
+}
+
+static void gen_add(gen *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void gen_add(gen *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g->used += (size_t)vsnprintf(g->s + g->used, g->cap - g->used, fmt, ap);
+	va_end(ap);
+	ck_assert_uint_lt(g->used, g->cap);
+}
+
 /*
  * Found by tests/fuzz: the keys of a plasticity or device mapping (any
  * names) were checked for repeats pair by pair, so that 10^5 keys (1 MB)
@@ -889,26 +918,24 @@ END_TEST
  */
 START_TEST(config_long_mapping_repeat)
 {
-	size_t n = 100000, i, used = 0, cap = 32 * n + 1024;
-	char *text = malloc(cap);
+	size_t n = 100000, i;
 	ms_error err;
 	char expect[128];
+	gen g;
 
-	ck_assert_ptr_nonnull(text);
-	used +=
-	    (size_t)snprintf(text, cap, "%s", PLAST "      rule: stdp_pair\n");
+	gen_start(&g, 32 * n + 1024);
+	gen_add(&g, "%s", PLAST "      rule: stdp_pair\n");
 	/* Names in decreasing order, then a repeat of one in the middle. */
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(text + used, cap - used,
-		                         "      k%06zu: 1\n", n - 1 - i);
-	snprintf(text + used, cap - used, "      k%06zu: 2\n", n / 2);
-	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+		gen_add(&g, "      k%06zu: 1\n", n - 1 - i);
+	gen_add(&g, "      k%06zu: 2\n", n / 2);
+	ck_assert_int_eq(load_text(g.s, &err), MS_ECONFIG);
 	snprintf(expect, sizeof(expect),
 	         "cfg.yaml:%zu:7: projections[0].plasticity.k%06zu: field "
 	         "given twice (first on line %zu)",
 	         13 + n, n / 2, 13 + (n - 1 - n / 2));
 	ck_assert_str_eq(rel(&err), expect);
-	free(text);
+	free(g.s);
 }
 END_TEST
 
@@ -920,33 +947,32 @@ END_TEST
  */
 START_TEST(config_alias_bomb)
 {
-	size_t n = 1200, i, used = 0, cap = 16 * n + 1024;
-	char *text = malloc(cap), expect[160];
+	size_t n = 1200, i;
+	char expect[160];
 	ms_error err;
+	gen g;
 
-	ck_assert_ptr_nonnull(text);
-	used += (size_t)snprintf(text, cap,
-	                         "duration: 1 ms\npopulations:\n  - {name: a, "
-	                         "model: lif_delta, size: %zu}\nrecord:\n  "
-	                         "state:\n    - &s {population: a, variable: "
-	                         "V_m, interval: 1 ms, ids: [0",
-	                         n);
+	gen_start(&g, 16 * n + 1024);
+	gen_add(&g,
+	        "duration: 1 ms\npopulations:\n  - {name: a, model: "
+	        "lif_delta, size: %zu}\nrecord:\n  state:\n    - &s "
+	        "{population: a, variable: V_m, interval: 1 ms, ids: [0",
+	        n);
 	for (i = 1; i < n; i++)
-		used += (size_t)snprintf(text + used, cap - used, ",%zu", i);
-	used += (size_t)snprintf(text + used, cap - used, "]}\n");
+		gen_add(&g, ",%zu", i);
+	gen_add(&g, "]}\n");
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(text + used, cap - used, "    - *s\n");
-	ck_assert_uint_lt(used, cap);
-	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+		gen_add(&g, "    - *s\n");
+	ck_assert_int_eq(load_text(g.s, &err), MS_ECONFIG);
 	snprintf(expect, sizeof(expect),
 	         "].ids: expected at most %zu list entries in all (the "
 	         "file's size in bytes plus 1000000), got more",
-	         used + 1000000);
+	         g.used + 1000000);
 	ck_assert_msg(!strncmp(rel(&err), "cfg.yaml:6:", 11) &&
 	                  strstr(rel(&err), "record.state[") &&
 	                  strstr(rel(&err), expect),
 	              "%s", err.msg);
-	free(text);
+	free(g.s);
 }
 END_TEST
 
@@ -959,43 +985,42 @@ END_TEST
  */
 START_TEST(config_many_populations)
 {
-	size_t n = 20000, i, used = 0, cap = 64 * n + 1024;
-	char *text = malloc(cap), expect[160];
+	size_t n = 20000, i, end;
+	char expect[160];
 	ms_error err;
+	gen g;
 
-	ck_assert_ptr_nonnull(text);
-	used += (size_t)snprintf(text, cap, "duration: 1 ms\npopulations:\n");
+	gen_start(&g, 64 * n + 1024);
+	gen_add(&g, "duration: 1 ms\npopulations:\n");
 	/* Names in decreasing order; p010000 comes again at the end. */
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(text + used, cap - used,
-		                         "  - {name: p%06zu, model: lif_delta, "
-		                         "size: 1}\n",
-		                         n - 1 - i);
-	used += (size_t)snprintf(text + used, cap - used,
-	                         "projections:\n  - {pre: p000000, post: "
-	                         "p%06zu, connector: {rule: one_to_one}, "
-	                         "synapse: {weight: 1 mV, delay: 1 ms}}\n",
-	                         n - 1);
-	ck_assert_uint_lt(used, cap);
-	ck_assert_int_eq(load_text(text, &err), 0);
+		gen_add(&g, "  - {name: p%06zu, model: lif_delta, size: 1}\n",
+		        n - 1 - i);
+	gen_add(&g,
+	        "projections:\n  - {pre: p000000, post: p%06zu, connector: "
+	        "{rule: one_to_one}, synapse: {weight: 1 mV, delay: 1 ms}}\n",
+	        n - 1);
+	ck_assert_int_eq(load_text(g.s, &err), 0);
 
-	snprintf(text + used, cap - used,
-	         "  - {pre: p000000, post: q, connector: {rule: "
-	         "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n");
-	ck_assert_int_eq(load_text(text, &err), MS_ENOENT);
+	end = g.used;
+	gen_add(&g, "  - {pre: p000000, post: q, connector: {rule: "
+	            "all_to_all}, synapse: {weight: 1 mV, delay: 1 ms}}\n");
+	ck_assert_int_eq(load_text(g.s, &err), MS_ENOENT);
 	ck_assert_msg(strstr(rel(&err), "projections[1].post: no population "
 	                                "named \"q\"; populations: p019999, "),
 	              "%s", err.msg);
 
-	snprintf(strstr(text, "projections:"), cap - used,
-	         "  - {name: p%06zu, model: lif_exp, size: 1}\n", n / 2);
-	ck_assert_int_eq(load_text(text, &err), MS_ECONFIG);
+	/* In place of the projections, the repeat of a name. */
+	g.used = (size_t)(strstr(g.s, "projections:") - g.s);
+	ck_assert_uint_lt(g.used, end);
+	gen_add(&g, "  - {name: p%06zu, model: lif_exp, size: 1}\n", n / 2);
+	ck_assert_int_eq(load_text(g.s, &err), MS_ECONFIG);
 	snprintf(expect, sizeof(expect),
 	         "cfg.yaml:%zu:12: populations[%zu].name: population "
 	         "\"p%06zu\" is already defined on line %zu",
 	         n + 3, n, n / 2, 3 + (n - 1 - n / 2));
 	ck_assert_str_eq(rel(&err), expect);
-	free(text);
+	free(g.s);
 }
 END_TEST
 
