@@ -372,17 +372,23 @@ static size_t row_capacity(const ms_net *net, const ms__proj *j)
 	}
 }
 
+/* Connectors whose rows come out in source order, written straight into
+ * the CSR (build_rows); the others go through an edge list. */
+static int writes_rows(const ms__proj *j)
+{
+	return j->conn.rule == MS_CONN_ALL_TO_ALL ||
+	       j->conn.rule == MS_CONN_ONE_TO_ONE ||
+	       j->conn.rule == MS_CONN_FIXED_PROB;
+}
+
 size_t ms__connect_arena_bytes(const ms_net *net, int k)
 {
 	const ms__proj *j = net->projs[k];
+	size_t cap, per = sizeof(uint32_t) + sizeof(double);
 
-	if (j->conn.rule != MS_CONN_ALL_TO_ALL &&
-	    j->conn.rule != MS_CONN_ONE_TO_ONE &&
-	    j->conn.rule != MS_CONN_FIXED_PROB)
+	if (!writes_rows(j))
 		return 0;
-	size_t cap = row_capacity(net, j),
-	       per = sizeof(uint32_t) + sizeof(double);
-
+	cap = row_capacity(net, j);
 	/* row, target, weight; 64 bytes of alignment each. Too large to
 	 * count: SIZE_MAX, and the arena is not made. */
 	if (cap > (SIZE_MAX / 2) / per)
@@ -517,9 +523,7 @@ int ms__connect_build(ms_net *net, int k)
 	uint32_t owner = ms__proj_owner(net, k);
 	int rc;
 
-	if (j->conn.rule == MS_CONN_ALL_TO_ALL ||
-	    j->conn.rule == MS_CONN_ONE_TO_ONE ||
-	    j->conn.rule == MS_CONN_FIXED_PROB)
+	if (writes_rows(j))
 		rc = build_rows(net, j, owner);
 	else
 		rc = build_edges(net, j, owner);

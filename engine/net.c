@@ -1075,8 +1075,7 @@ static int build(ms_net *net)
 		size_t b = ms__connect_arena_bytes(net, (int)k);
 		arena = b > SIZE_MAX - arena ? SIZE_MAX : arena + b;
 	}
-	if (ms__arena_init(&net->arena, arena))
-		(void)ms__arena_init(&net->arena, 0);
+	(void)ms__arena_init(&net->arena, arena); /* failed: left empty */
 	for (size_t k = 0; k < net->n_projs; k++) {
 		ms__proj *j = net->projs[k];
 		ms__pop *pre = net->pops[j->pre], *post = net->pops[j->post];
