@@ -236,13 +236,14 @@ static inline double base_of(const lif *L, uint32_t i)
 	return L->E_L + L->Ie_mV + L->Iext_mV[i];
 }
 
-/* V and the synaptic currents y of unit n at t from its coefficients. */
-static inline double v_of(const lif *L, const lifn *n, double Vb, const fac *f,
-                          double *y)
+/* V and the synaptic currents y of unit n at t from its coefficients;
+ * nsyn is L->nsyn, a constant where the caller is specialised. */
+static inline __attribute__((always_inline)) double
+v_of(const lifn *n, double Vb, const fac *f, double *y, const int nsyn)
 {
 	double v = Vb + n->a * f->E[0];
 
-	for (int k = 0; k < L->nsyn; k++) {
+	for (int k = 0; k < nsyn; k++) {
 		v += n->Y[k] * f->H[k];
 		y[k] = n->Y[k] * f->E[k + 1];
 	}
@@ -351,7 +352,7 @@ static void free_start(lif *L, uint32_t i, start *st)
 		fac_for(L, n->ep, st->ts, &own);
 		f = &own;
 	}
-	st->V = v_of(L, n, st->Vb, f, st->y);
+	st->V = v_of(n, st->Vb, f, st->y, L->nsyn);
 	/* Exactly V_reset when the refractory period ends after the last
 	 * event (the coefficients give it to rounding). */
 	if (n->tref_end > n->tl)
@@ -370,14 +371,14 @@ static void free_start(lif *L, uint32_t i, start *st)
  * For lif_delta (no currents) this is the tangent of the exact solution.
  */
 static inline double lin_bound(const lif *L, double v, double Vb,
-                               const double *y, double t)
+                               const double *y, double t, const int nsyn)
 {
 	double gap = L->th - v, a, b = 0.0, ce = 0.0, s1, s2, sp;
 
 	if (gap <= 0.0)
 		return t;
 	a = maxd(0.0, Vb - v);
-	if (L->nsyn) {
+	if (nsyn) {
 		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
 		b = y0 + y1;
 		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
@@ -402,7 +403,7 @@ static inline double lin_bound(const lif *L, double v, double Vb,
 	 * peak_g s / peak_s, and a negative y_k lowers the envelope by at
 	 * least |y_k| peak_g s / peak_s there: both lines lose slope h.
 	 */
-	for (int k = 0; k < L->nsyn; k++) {
+	for (int k = 0; k < nsyn; k++) {
 		double h, xr, r1, r2;
 		if (y[k] >= 0.0 || sp >= L->peak_s[k])
 			continue;
@@ -420,11 +421,11 @@ static inline double lin_bound(const lif *L, double v, double Vb,
 /* Can the envelope of lin_bound reach V_th within s? If not, a check
  * registered at t + s or later is still early enough (no division). */
 static inline int reaches(const lif *L, double v, double Vb, const double *y,
-                          double s)
+                          double s, const int nsyn)
 {
 	double a = maxd(0.0, Vb - v), b = 0.0, ce = 0.0;
 
-	if (L->nsyn) {
+	if (nsyn) {
 		double y0 = maxd(y[0], 0.0), y1 = maxd(y[1], 0.0);
 		b = y0 + y1;
 		ce = y0 * L->peak_g[0] + y1 * L->peak_g[1];
@@ -603,7 +604,7 @@ static double first_crossing(const lif *L, const start *st)
 	for (int k = 0; k < L->nsyn; k++)
 		S = maxd(S, L->tau[k]);
 	/* Nothing before the envelope's bound: start the search there. */
-	lo = lin_bound(L, st->V, st->Vb, st->y, 0.0);
+	lo = lin_bound(L, st->V, st->Vb, st->y, 0.0, L->nsyn);
 	if (!(lo < INFINITY))
 		return INFINITY;
 	eval_at(L, lo, &a);
@@ -695,8 +696,9 @@ static inline void window_consts(lif *L, double D)
  * values at t covers [max(ws, start), t]. Shared factors only, no
  * exponential; *v and y are V and y_k at t.
  */
-static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
-                        double *v, double *y)
+static inline __attribute__((always_inline)) int
+window_clear(lif *L, uint32_t i, double ws, double t, int at_end, double *v,
+             double *y, const int nsyn)
 {
 	const lifn *n = &L->n[i];
 	double Vb = base_of(L, i), d1, S, h = t - ws;
@@ -708,7 +710,7 @@ static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
 	/* Checks come at window ends, inputs anywhere: keep their factors
 	 * apart. */
 	f = unit_fac(L, n, at_end ? 1 : 0, t, &own);
-	*v = v_of(L, n, Vb, f, y);
+	*v = v_of(n, Vb, f, y, nsyn);
 	if (*v >= L->th || !(L->inv_tmD > 0.0))
 		return 0;
 	/*
@@ -721,11 +723,11 @@ static int window_clear(lif *L, uint32_t i, double ws, double t, int at_end,
 	 * (tau_m - Dw). 1e-10 mV covers rounding.
 	 */
 	d1 = Vb - *v;
-	for (int k = 0; k < L->nsyn; k++)
+	for (int k = 0; k < nsyn; k++)
 		d1 += y[k];
 	d1 *= L->inv_tau_m;
 	S = fabs(d1);
-	for (int k = 0; k < L->nsyn; k++)
+	for (int k = 0; k < nsyn; k++)
 		S += fabs(y[k]) * L->grow_k[k];
 	S *= L->inv_tmD;
 	return *v + h * maxd(0.0, -d1) + 0.5 * h * h * S + 1e-10 < L->th;
@@ -780,7 +782,7 @@ static void run_to(ms__pop *p, uint32_t i, double t, double lo, double ws)
 		}
 		if (t <= maxd(n->tl, n->tref_end) || lo >= t)
 			return;
-		if (lo == ws && window_clear(L, i, ws, t, 0, &v, y))
+		if (lo == ws && window_clear(L, i, ws, t, 0, &v, y, L->nsyn))
 			return;
 		free_start(L, i, &st);
 		eval_at(L, t - st.ts, &tr);
@@ -810,13 +812,15 @@ static double lif_bound(ms__pop *p, uint32_t i, double t)
 		return ts;
 	if (!isnan(n->tc))
 		return maxd(n->tc, t);
-	v = v_of(L, n, Vb, unit_fac(L, n, 0, t, &own), y);
-	return lin_bound(L, v, Vb, y, t);
+	v = v_of(n, Vb, unit_fac(L, n, 0, t, &own), y, L->nsyn);
+	return lin_bound(L, v, Vb, y, t, L->nsyn);
 }
 
 /* Settle to t and bound the next spike: in the common case, the window
- * test and the bound from the values at t, without an exponential. */
-static double lif_check(ms__pop *p, uint32_t i, double t)
+ * test and the bound from the values at t, without an exponential. The
+ * body with the number of synaptic currents fixed (see lif_deliver). */
+static inline __attribute__((always_inline)) double
+check_n(ms__pop *p, uint32_t i, double t, const int nsyn)
 {
 	lif *L = p->state;
 	lifn *n = &L->n[i];
@@ -827,9 +831,9 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 		double ts = maxd(n->tl, n->tref_end);
 		if (t < ts)
 			return ts;
-		if (t > ts && window_clear(L, i, ws, t, 1, &v, y)) {
-			if (L->nsyn == 0)
-				return lin_bound(L, v, base_of(L, i), y, t);
+		if (t > ts && window_clear(L, i, ws, t, 1, &v, y, nsyn)) {
+			if (nsyn == 0)
+				return lin_bound(L, v, base_of(L, i), y, t, 0);
 			return tab_bound(L, v, base_of(L, i), y, t, &n->budget);
 		}
 	}
@@ -837,6 +841,13 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 	 * the free start. */
 	run_to(p, i, t, -INFINITY, ws);
 	return lif_bound(p, i, t);
+}
+
+static double lif_check(ms__pop *p, uint32_t i, double t)
+{
+	if (((const lif *)p->state)->nsyn)
+		return check_n(p, i, t, 2);
+	return check_n(p, i, t, 0);
 }
 
 /*
@@ -920,7 +931,7 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 				continue;
 		}
 		Vb = base_of(L, i);
-		v = v_of(L, n, Vb, g, y);
+		v = v_of(n, Vb, g, y, nsyn);
 		if (nsyn) {
 			ms__register_check(
 			    p, i, tab_bound(L, v, Vb, y, t, &n->budget));
@@ -928,9 +939,10 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 		}
 		if (chk[i] != MS__NO_WINDOW &&
 		    !reaches(L, v, Vb, y,
-		             ms__queue_win_start(&p->net->q, chk[i]) - t))
+		             ms__queue_win_start(&p->net->q, chk[i]) - t,
+		             nsyn))
 			continue;
-		ms__register_check(p, i, lin_bound(L, v, Vb, y, t));
+		ms__register_check(p, i, lin_bound(L, v, Vb, y, t, nsyn));
 	}
 }
 
@@ -979,7 +991,7 @@ static double lif_peek(ms__pop *p, uint32_t i, double t, int var)
 	fac f;
 
 	fac_for(L, n->ep, t, &f);
-	v = v_of(L, n, base_of(L, i), &f, y);
+	v = v_of(n, base_of(L, i), &f, y, L->nsyn);
 	if (var == V_V_M)
 		return t < n->tref_end ? L->Vr : v;
 	return y[var - 1] / L->R;
@@ -994,7 +1006,7 @@ static void lif_set_var(ms__pop *p, uint32_t i, int var, double value)
 	fac f;
 
 	fac_for(L, n->ep, t, &f);
-	v = t < n->tref_end ? L->Vr : v_of(L, n, Vb, &f, y);
+	v = t < n->tref_end ? L->Vr : v_of(n, Vb, &f, y, L->nsyn);
 	if (var == V_V_M)
 		v = value;
 	else
