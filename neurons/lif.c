@@ -518,17 +518,19 @@ static double slope_at(const lif *L, const start *st, const traj *tr, double v)
 	return d * L->inv_tau_m;
 }
 
-/* V - V_th increases through zero in (a, b]: narrow to the crossing with
- * Newton steps kept inside the bracket; returns the offset where V first
- * reaches V_th, to a few ulps. */
-static double refine(const lif *L, const start *st, double a, double b)
+/* V - V_th increases through zero in (a, tb->s]: narrow to the crossing
+ * with Halley steps (V'' costs no exponential more than V') kept inside the
+ * bracket, from tb (the values at its end); returns the offset where V
+ * first reaches V_th, to a few ulps. */
+static double refine(const lif *L, const start *st, double a, const traj *tb)
 {
-	traj tr;
-	double x = b;
+	traj tr = *tb;
+	double b = tb->s, x = b;
 
 	for (int it = 0; it < 100; it++) {
-		double v, f, step, nx;
-		eval_at(L, x, &tr);
+		double v, f, d1, d2, step, nx;
+		if (it)
+			eval_at(L, x, &tr);
 		v = v_at(L, st, &tr);
 		f = v - L->th;
 		if (f >= 0.0)
@@ -537,10 +539,18 @@ static double refine(const lif *L, const start *st, double a, double b)
 			a = x;
 		if (f == 0.0)
 			return x;
-		step = f / slope_at(L, st, &tr, v);
+		/* tau_m V' = V_b - V + sum y_k E_k, so
+		 * tau_m V'' = -V' - sum y_k E_k / tau_k. */
+		d1 = slope_at(L, st, &tr, v);
+		d2 = -d1;
+		for (int k = 0; k < L->nsyn; k++)
+			d2 -= st->y[k] * tr.E[k] * L->inv_tau[k];
+		d2 *= L->inv_tau_m;
+		step = f / d1;
+		step /= 1.0 - 0.5 * step * d2 / d1;
 		if (fabs(step) <= 4e-16 * fabs(x)) {
 			/* Converged; from below, the crossing is the next
-			 * Newton point, within an ulp or two of x. */
+			 * step, within an ulp or two of x. */
 			return f >= 0.0 ? x : mind(b, maxd(x, x - step));
 		}
 		nx = x - step;
@@ -565,7 +575,7 @@ static double dfs(const lif *L, const start *st, const traj *a, const traj *b,
 	if (u < 0.0)
 		return INFINITY;
 	if (fb >= 0.0 && lb_slope(L, st, a, b, u) > 0.0)
-		return refine(L, st, a->s, b->s);
+		return refine(L, st, a->s, b);
 	if (depth > 90 || b->s - a->s <= 1e-13 * maxd(1.0, b->s))
 		return fb >= 0.0 ? b->s : INFINITY;
 	eval_at(L, 0.5 * (a->s + b->s), &m);
