@@ -861,9 +861,98 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 }
 
 /*
+ * The input of synapse s at t, into receptor r_in (nsyn 2) or as a jump of
+ * V (nsyn 0), with the factors g of t (L->cache[0]: settling a unit does
+ * not change them).
+ */
+static inline __attribute__((always_inline)) void
+deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s,
+            const fac *g, const int nsyn, const int r_in)
+{
+	lif *L = p->state;
+	const int64_t win = p->net->win, ep = g->ep;
+	const int64_t *const chk = p->chk_win;
+	uint32_t i = j->target[s];
+	lifn *n = &L->n[i];
+	double w = j->weight[s], v, y[2], Vb;
+
+	if (chk[i] <= win) {
+		double ws = ms__queue_win_start(&p->net->q, win);
+		run_to(p, i, t, chk[i] == win ? ws : -INFINITY, ws);
+	}
+	if (n->ep != ep)
+		rebase(L, n, ep);
+	n->tl = t;
+	n->tc = NAN;
+	if (nsyn) {
+		/* During the refractory period the current takes the input as
+		 * usual, coupled at tref_end: V stays V_reset until then. */
+		double Fr = g->F[1 + r_in];
+		n->Y[r_in] += w * Fr;
+		n->a -= w * (t >= n->tref_end
+		                 ? g->K[r_in]
+		                 : Fr * coupling(L, r_in,
+		                                 n->tref_end -
+		                                     (double)ep * L->epoch_ms,
+		                                 0.0));
+	} else if (t >= n->tref_end) {
+		n->a += w * g->F[0];
+	} else {
+		return; /* lif_delta loses it */
+	}
+	/* Every kernel is non-negative: a negative input only lowers V at
+	 * all later times, so the registered check stays valid. */
+	if (w <= 0.0)
+		return;
+	if (t < n->tref_end) {
+		ms__register_check(p, i, n->tref_end);
+		return;
+	}
+	if (chk[i] <= win)
+		return;
+	if (nsyn) {
+		n->budget -= w * L->peak_g[r_in];
+		if (n->budget >= 0.0)
+			return;
+	}
+	Vb = base_of(L, i);
+	v = v_of(n, Vb, g, y, nsyn);
+	if (nsyn) {
+		ms__register_check(p, i, tab_bound(L, v, Vb, y, t, &n->budget));
+		return;
+	}
+	if (chk[i] != MS__NO_WINDOW &&
+	    !reaches(L, v, Vb, y, ms__queue_win_start(&p->net->q, chk[i]) - t,
+	             nsyn))
+		return;
+	ms__register_check(p, i, lin_bound(L, v, Vb, y, t, nsyn));
+}
+
+/* deliver_one for lif_exp, out of the fast loop below. */
+static __attribute__((noinline)) void
+deliver_exp(ms__pop *p, double t, const ms__proj *j, uint64_t s, int r_in)
+{
+	lif *L = p->state;
+
+	deliver_one(p, t, j, s, &L->cache[0], 2, r_in);
+}
+
+/* A new bound for lif_exp unit i after an input at t spent its budget. */
+static __attribute__((noinline)) void rebound(ms__pop *p, uint32_t i, double t)
+{
+	lif *L = p->state;
+	lifn *n = &L->n[i];
+	double Vb = base_of(L, i), y[2];
+	double v = v_of(n, Vb, &L->cache[0], y, 2);
+
+	ms__register_check(p, i, tab_bound(L, v, Vb, y, t, &n->budget));
+}
+
+/*
  * Synaptic inputs at t. The common case — a unit that cannot fire before t,
  * in the epoch of t and not refractory — changes two coefficients with the
- * shared factors of t.
+ * shared factors of t; for lif_exp with one receptor it has a loop of its
+ * own, with everything else out of line (so that few values stay live).
  */
 static inline __attribute__((always_inline)) void
 deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
@@ -871,88 +960,56 @@ deliver_n(ms__pop *p, double t, const ms__proj *j, uint64_t s0, uint32_t count,
 {
 	lif *L = p->state;
 	const fac *g = factors(L, 0, t);
-	const int64_t win = p->net->win, ep = g->ep;
 	const uint64_t end = s0 + count;
-	const double ws = ms__queue_win_start(&p->net->q, win);
-	/* The factors of t, read once: stores to the units could alias them
-	 * for the compiler, and settling a unit (run_to) does not change
-	 * them. */
-	const double F0 = g->F[0], F1 = g->F[1], F2 = g->F[2];
-	const double K0 = g->K[0], K1 = g->K[1];
-	/* Likewise the arrays (none moves during a run). */
+	/* The arrays, read once: stores to the units could alias them for
+	 * the compiler (none moves during a run). */
 	lifn *const N = L->n;
 	const int64_t *const chk = p->chk_win;
 	const uint32_t *const tg = j->target;
-	const double *const wt = j->weight;
 
+	if (nsyn && rfix >= 0) {
+		const int64_t win = p->net->win, ep = g->ep;
+		/* Likewise the factors of t. */
+		const double Fr = g->F[1 + rfix], Kr = g->K[rfix];
+		const double pk = L->peak_g[rfix];
+		const double *const wt = j->weight;
+
+		for (uint64_t s = s0; s < end; s++) {
+			uint32_t i = tg[s];
+			lifn *n = &N[i];
+			double w = wt[s], b;
+
+			/* Targets are scattered: fetch a few synapses ahead. */
+			if (s + 6 < end) {
+				uint32_t a = tg[s + 6];
+				__builtin_prefetch(&N[a]);
+				__builtin_prefetch(&chk[a]);
+			}
+			if (chk[i] <= win || n->ep != ep || t < n->tref_end) {
+				deliver_exp(p, t, j, s, rfix);
+				continue;
+			}
+			n->tl = t;
+			n->tc = NAN;
+			n->Y[rfix] += w * Fr;
+			n->a -= w * Kr;
+			if (w <= 0.0)
+				continue;
+			b = n->budget - w * pk;
+			n->budget = b;
+			if (b < 0.0)
+				rebound(p, i, t);
+		}
+		return;
+	}
 	for (uint64_t s = s0; s < end; s++) {
-		uint32_t i = tg[s];
-		lifn *n = &N[i];
-		double w = wt[s], v, y[2], Vb;
-		int r_in = 0;
-
-		/* Targets are scattered: fetch a few synapses ahead. */
 		if (s + 6 < end) {
 			uint32_t a = tg[s + 6];
 			__builtin_prefetch(&N[a]);
 			__builtin_prefetch(&chk[a]);
 		}
-		if (nsyn)
-			r_in = rfix >= 0 ? rfix
-			                 : j->receptor[s] == MS_RECEPTOR_INH;
-		if (chk[i] <= win)
-			run_to(p, i, t, chk[i] == win ? ws : -INFINITY, ws);
-		if (n->ep != ep)
-			rebase(L, n, ep);
-		n->tl = t;
-		n->tc = NAN;
-		if (nsyn) {
-			/* During the refractory period the current takes the
-			 * input as usual, coupled at tref_end: V stays
-			 * V_reset until then. */
-			double Fr = r_in ? F2 : F1;
-			n->Y[r_in] += w * Fr;
-			n->a -=
-			    w *
-			    (t >= n->tref_end
-			         ? (r_in ? K1 : K0)
-			         : Fr * coupling(L, r_in,
-			                         n->tref_end -
-			                             (double)ep * L->epoch_ms,
-			                         0.0));
-		} else if (t >= n->tref_end) {
-			n->a += w * F0;
-		} else {
-			continue; /* lif_delta loses it */
-		}
-		/* Every kernel is non-negative: a negative input only lowers
-		 * V at all later times, so the registered check stays valid. */
-		if (w <= 0.0)
-			continue;
-		if (t < n->tref_end) {
-			ms__register_check(p, i, n->tref_end);
-			continue;
-		}
-		if (chk[i] <= win)
-			continue;
-		if (nsyn) {
-			n->budget -= w * L->peak_g[r_in];
-			if (n->budget >= 0.0)
-				continue;
-		}
-		Vb = base_of(L, i);
-		v = v_of(n, Vb, g, y, nsyn);
-		if (nsyn) {
-			ms__register_check(
-			    p, i, tab_bound(L, v, Vb, y, t, &n->budget));
-			continue;
-		}
-		if (chk[i] != MS__NO_WINDOW &&
-		    !reaches(L, v, Vb, y,
-		             ms__queue_win_start(&p->net->q, chk[i]) - t,
-		             nsyn))
-			continue;
-		ms__register_check(p, i, lin_bound(L, v, Vb, y, t, nsyn));
+		deliver_one(p, t, j, s, g, nsyn,
+		            nsyn && j->receptor[s] == MS_RECEPTOR_INH);
 	}
 }
 
