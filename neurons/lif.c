@@ -116,7 +116,7 @@ typedef struct fac {
 /* Intervals of the bound table of lif_exp (tab_bound). */
 #define MS__LIF_TAB 24
 /* Share of the distance to threshold kept as the budget of tab_bound. */
-#define MS__LIF_MARGIN 0.25
+#define MS__LIF_MARGIN 0.3
 
 typedef struct lif {
 	int nsyn; /* 0 (delta) or 2 (exp) */
