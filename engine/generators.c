@@ -152,11 +152,16 @@ int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
 			               "finite, >= 0 ms and increasing "
 			               "(entry %zu: %g ms)",
 			               p->name, k, t_ms[k]);
-		if (!(rate_Hz[k] >= 0) || !isfinite(rate_Hz[k]))
+		/* The rate parameter's bound: at a rate so high that the
+		 * time to the next spike no longer advances the clock a run
+		 * would never end. */
+		if (!(rate_Hz[k] >= 0) ||
+		    !(rate_Hz[k] <= poisson_params[0].max))
 			return ms__err(net, MS_EINVAL,
 			               "rate profile of %s: rate %zu must be "
-			               "a finite rate >= 0 Hz, got %g",
-			               p->name, k, rate_Hz[k]);
+			               "between 0 and %g Hz, got %g Hz",
+			               p->name, k, poisson_params[0].max,
+			               rate_Hz[k]);
 	}
 	G = poisson_get(p);
 	nt = malloc(n * sizeof(double));

@@ -489,6 +489,18 @@ START_TEST(change_stimulus_between_runs)
 	ck_assert_int_eq(ms_net_find_population(net, "drive", &d), MS_OK);
 	before = ms_net_population_spikes(net, d);
 	ck_assert_uint_gt(before, 1000);
+	/* Rates outside [0, 1e9] Hz (the rate parameter's range) are
+	 * refused and change nothing. */
+	{
+		static const double bad[] = {-1.0, 2e9, INFINITY, NAN};
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			ck_assert_int_eq(ms_poisson_set_rate_profile(
+			                     net, d, t_zero, &bad[k], 1),
+			                 MS_EINVAL);
+			ck_assert_ptr_nonnull(strstr(ms_net_errmsg(net),
+			                             "between 0 and 1e+09 Hz"));
+		}
+	}
 	ck_assert_int_eq(ms_poisson_set_rate_profile(net, d, t_zero, r_zero, 1),
 	                 MS_OK);
 	ck_assert_int_eq(ms_net_run(net, 400.0), MS_OK);

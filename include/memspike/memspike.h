@@ -157,8 +157,9 @@ int ms_pop_get_state(ms_net *net, int pop, size_t i, const char *var,
 
 /* Poisson generator populations ("poisson" model): the rate is
  * piecewise constant, rate_Hz[k] from t_ms[k] until t_ms[k+1]; before t_ms[0]
- * the rate is 0. t_ms must be increasing. Replaces any earlier profile; may
- * be called between runs (times before the current time are ignored). */
+ * the rate is 0. t_ms must be increasing, rates within [0, 1e9] Hz (the
+ * range of the rate parameter). Replaces any earlier profile; may be called
+ * between runs (times before the current time are ignored). */
 int ms_poisson_set_rate_profile(ms_net *net, int pop, const double *t_ms,
                                 const double *rate_Hz, size_t n);
 
