@@ -1794,6 +1794,15 @@ static int parse_weight(struct ctx *c, const yaml_node_t *n, const char *field,
 		return 0;
 	}
 	rc = parse_quantity(c, n, field, wdim, w);
+	if (rc == 0 && wdim == MS_DIM_CONDUCTANCE &&
+	    pop_param(post, "C_m", &r) == 0 &&
+	    !(fabs(*w) <= MS_COND_WEIGHT_MAX_PER_PF * r))
+		return fail(c, n, field, MS_EINVAL,
+		            "expected a conductance of at most %g nS (%g "
+		            "times C_m of %s), got \"%s\": that would move V "
+		            "within a microsecond (a mistake of units?)",
+		            MS_COND_WEIGHT_MAX_PER_PF * r,
+		            MS_COND_WEIGHT_MAX_PER_PF, post->name, text_of(n));
 	if (rc && wdim == MS_DIM_VOLTAGE && current_weight_scale(post, &r) == 0)
 		return fail(
 		    c, n, field, rc,

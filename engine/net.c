@@ -1058,6 +1058,33 @@ static int build_recording(ms_net *net)
 	return MS_OK;
 }
 
+/* Conductance weights within MS_COND_WEIGHT_MAX_PER_PF C_m of the target
+ * population (models with weights in nS and a parameter C_m). */
+static int check_cond_weights(ms_net *net, const ms__proj *j,
+                              const ms__pop *pre, const ms__pop *post)
+{
+	double lim = -1.0;
+
+	if (post->model->weight_dim != MS_DIM_CONDUCTANCE)
+		return MS_OK;
+	for (size_t q = 0; q < post->model->n_params; q++)
+		if (!strcmp(post->model->params[q].name, "C_m"))
+			lim = MS_COND_WEIGHT_MAX_PER_PF * post->param[q];
+	if (!(lim >= 0.0))
+		return MS_OK;
+	for (size_t s = 0; s < j->n; s++)
+		if (!(fabs(j->weight[s]) <= lim))
+			return ms__err(
+			    net, MS_EINVAL,
+			    "projection %s -> %s: weight %g nS (synapse %zu) "
+			    "is beyond %g nS, %g times C_m of %s: a "
+			    "conductance that moves V within a microsecond "
+			    "(a mistake of units?)",
+			    pre->name, post->name, j->weight[s], s, lim,
+			    MS_COND_WEIGHT_MAX_PER_PF, post->name);
+	return MS_OK;
+}
+
 static int build(ms_net *net)
 {
 	double dmin = INFINITY, dmax = 0.0;
@@ -1089,6 +1116,8 @@ static int build(ms_net *net)
 			    pre->name, post->name, post->name,
 			    post->model->name);
 		if ((rc = ms__connect_build(net, (int)k)))
+			return rc;
+		if ((rc = check_cond_weights(net, j, pre, post)))
 			return rc;
 		if (j->pl) {
 			if ((rc = ms__plast_build(net, (int)k)))

@@ -318,6 +318,17 @@ static const struct bad bad[] = {
      "~projections[0].synapse.weight: expected a voltage (e.g. \"1.62 "
      "mV\") or a current (e.g. \"100 pA\", converted with tau_m / C_m of "
      "b), got \"10 nS\""},
+    /* A conductance far beyond C_m (MS_COND_WEIGHT_MAX_PER_PF): "mS" for
+     * "nS". */
+    {"duration: 1 ms\npopulations:\n  - {name: s, model: poisson, size: "
+     "1, rate: 5 Hz}\n  - {name: c, model: lif_cond, size: 1, params: "
+     "{C_m: 100 pF}}\nprojections:\n  - {pre: s, post: c, connector: "
+     "{rule: all_to_all}, synapse: {weight: 6 mS, delay: 1 ms}}\n",
+     MS_EINVAL,
+     "cfg.yaml:6:72: projections[0].synapse.weight: expected a "
+     "conductance of at most 100000 nS (1000 times C_m of c), got \"6 "
+     "mS\": that would move V within a microsecond (a mistake of "
+     "units?)"},
     /* Names and references. */
     {"duration: 1 ms\npopulations:\n  - {name: a, model: lif_foo, size: "
      "1}\n",

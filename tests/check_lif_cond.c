@@ -865,6 +865,51 @@ START_TEST(bad_parameters_rejected)
 }
 END_TEST
 
+/*
+ * Conductance weights up to MS_COND_WEIGHT_MAX_PER_PF times C_m are taken,
+ * larger ones refused when the network is built, with a message that names
+ * the projection and the bound: with C_m = 150 pF, |w| <= 1.5e5 nS.
+ */
+START_TEST(huge_conductance_weight_rejected)
+{
+	static const double w[] = {1.5e5, -1.5e5, 1.5000001e5, -6e6, NAN};
+	static const int ok[] = {1, 1, 0, 0, 0};
+
+	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
+		ms_conn_spec c = {.rule = MS_CONN_ALL_TO_ALL};
+		ms_syn_spec sy = {.weight = 1.0, .delay_ms = 1.0};
+		ms_net *net;
+		int src, p, rc;
+		ck_assert_int_eq(ms_net_create(NULL, &net), MS_OK);
+		ck_assert_int_eq(
+		    ms_net_add_population(net, "in", "poisson", 3, &src), 0);
+		ck_assert_int_eq(
+		    ms_net_add_population(net, "n", "lif_cond", 2, &p), 0);
+		set(net, p, "C_m", 150.0);
+		ck_assert_int_eq(ms_net_connect(net, src, p, &c, &sy, NULL), 0);
+		/* A second projection carries the weight under test (a
+		 * non-finite weight is refused already when connecting). */
+		sy.weight = w[k];
+		rc = ms_net_connect(net, src, p, &c, &sy, NULL);
+		if (rc == MS_OK)
+			rc = ms_net_build(net);
+		if (ok[k]) {
+			ck_assert_msg(rc == MS_OK, "weight %g: %s", w[k],
+			              ms_net_errmsg(net));
+		} else {
+			ck_assert_int_eq(rc, MS_EINVAL);
+			if (isfinite(w[k]))
+				ck_assert_msg(
+				    strstr(ms_net_errmsg(net),
+				           "in -> n: weight") &&
+				        strstr(ms_net_errmsg(net), "beyond 150000 nS"),
+				    "%s", ms_net_errmsg(net));
+		}
+		ms_net_destroy(net);
+	}
+}
+END_TEST
+
 static Suite *lif_cond_suite(void)
 {
 	Suite *s = suite_create("lif_cond");
@@ -880,6 +925,7 @@ static Suite *lif_cond_suite(void)
 	tcase_add_test(tc, adaptive_threshold_closed_form);
 	tcase_add_test(tc, split_and_sampled_runs_identical);
 	tcase_add_test(tc, bad_parameters_rejected);
+	tcase_add_test(tc, huge_conductance_weight_rejected);
 	suite_add_tcase(s, tc);
 	return s;
 }

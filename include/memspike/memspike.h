@@ -111,6 +111,13 @@ int ms_model_params(const char *model, const ms_param_info **params, size_t *n);
 int ms_model_vars(const char *model, const ms_var_info **vars, size_t *n);
 /* Dimension of a synaptic weight onto this model (mV for LIF). */
 int ms_model_weight_dim(const char *model, ms_dim *dim);
+/* Onto models whose weights are conductances (nS) and that have a C_m
+ * (pF), |weight| may be at most this many times C_m: |w| / C_m <= 1000 per
+ * ms, a synapse that moves V within a microsecond. Larger weights are
+ * refused (MS_EINVAL) when the network is built or the config read: the
+ * integrators would take minutes per simulated second, and such a weight
+ * is a mistake of units ("6 mS" for "6 nS") far more often than a model. */
+#define MS_COND_WEIGHT_MAX_PER_PF 1000.0
 
 /* Add a population of n units of a model with default parameters.
  * Names must be unique, non-empty, at most 63 bytes of [A-Za-z0-9_.-]. */
