@@ -866,8 +866,8 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
  * not change them).
  */
 static inline __attribute__((always_inline)) void
-deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s,
-            const fac *g, const int nsyn, const int r_in)
+deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s, const fac *g,
+            const int nsyn, const int r_in)
 {
 	lif *L = p->state;
 	const int64_t win = p->net->win, ep = g->ep;
@@ -889,12 +889,13 @@ deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s,
 		 * usual, coupled at tref_end: V stays V_reset until then. */
 		double Fr = g->F[1 + r_in];
 		n->Y[r_in] += w * Fr;
-		n->a -= w * (t >= n->tref_end
-		                 ? g->K[r_in]
-		                 : Fr * coupling(L, r_in,
-		                                 n->tref_end -
-		                                     (double)ep * L->epoch_ms,
-		                                 0.0));
+		n->a -=
+		    w *
+		    (t >= n->tref_end
+		         ? g->K[r_in]
+		         : Fr * coupling(L, r_in,
+		                         n->tref_end - (double)ep * L->epoch_ms,
+		                         0.0));
 	} else if (t >= n->tref_end) {
 		n->a += w * g->F[0];
 	} else {

@@ -899,11 +899,11 @@ START_TEST(huge_conductance_weight_rejected)
 		} else {
 			ck_assert_int_eq(rc, MS_EINVAL);
 			if (isfinite(w[k]))
-				ck_assert_msg(
-				    strstr(ms_net_errmsg(net),
-				           "in -> n: weight") &&
-				        strstr(ms_net_errmsg(net), "beyond 150000 nS"),
-				    "%s", ms_net_errmsg(net));
+				ck_assert_msg(strstr(ms_net_errmsg(net),
+				                     "in -> n: weight") &&
+				                  strstr(ms_net_errmsg(net),
+				                         "beyond 150000 nS"),
+				              "%s", ms_net_errmsg(net));
 		}
 		ms_net_destroy(net);
 	}

@@ -873,15 +873,14 @@ START_TEST(strong_drive_terminates)
 			ck_assert(isfinite(tot[k]));
 			ck_assert_msg(fabs(tot[k] - R[k]) <=
 			                  1e-9 * (fabs(R[0]) + fabs(R[1])),
-			              "post at %g ms, part %d: %.15g vs %.15g", x,
-			              k, tot[k], R[k]);
+			              "post at %g ms, part %d: %.15g vs %.15g",
+			              x, k, tot[k], R[k]);
 		}
 	}
 	ref_k = KATT;
 	ms__wstdp_free(&c);
 }
 END_TEST
-
 
 /*
  * Triplets, two post spikes around one pre arrival, all three waveforms
