@@ -17,11 +17,13 @@ memspike's is ms_bench's total_s (creating the network to closing the
 output file, spikes recorded). One line per round, then a summary line:
 
     bench=cuba mode=alternated bio_s=1 rounds=9 brian2_s=0.152
-    memspike_s=0.072 ratio=2.11 ratio_min=2.05 ratio_max=2.20 seed=1
+    memspike_s=0.072 ratio=2.11 ratio_round_median=2.12 ratio_q1=2.08
+    ratio_q3=2.15 ratio_min=2.05 ratio_max=2.20 seed=1
 
 (each on one line), with medians of the rounds; ratio is Brian2's median
-time over memspike's, ratio_min and ratio_max the extremes of the per-round
-ratios.
+time over memspike's; the others describe the per-round ratios (median,
+quartiles, extremes), which a drift of the machine during the series
+disturbs less.
 """
 import argparse
 import os
@@ -79,9 +81,14 @@ def main():
                   f" round={r + 1} brian2_s={tb:.4f} memspike_s={tm:.4f}"
                   f" ratio={tb / tm:.3f}", flush=True)
         mb, mm = statistics.median(b2), statistics.median(ms)
+        # Quartiles of the per-round ratios (one round: that ratio).
+        q1, q3 = (statistics.quantiles(ratios, n=4)[0::2]
+                  if len(ratios) > 1 else (ratios[0], ratios[0]))
         print(f"bench={args.model} mode=alternated bio_s={args.duration_s}"
               f" rounds={args.rounds} brian2_s={mb:.4f} memspike_s={mm:.4f}"
-              f" ratio={mb / mm:.3f} ratio_min={min(ratios):.3f}"
+              f" ratio={mb / mm:.3f} ratio_round_median="
+              f"{statistics.median(ratios):.3f} ratio_q1={q1:.3f}"
+              f" ratio_q3={q3:.3f} ratio_min={min(ratios):.3f}"
               f" ratio_max={max(ratios):.3f} seed={args.seed}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
