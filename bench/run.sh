@@ -166,7 +166,7 @@ done
 # in pairs: Brian2's compiled binary and ms_bench alternated round by round
 # (bench/alternate.py), so that drifts of the shared machine hit both.
 if ((brian2)); then
-	rounds=$((reps > 9 ? reps : 9))
+	rounds=$((reps > 21 ? reps : 21))
 	for bio in "${durations[@]}"; do
 		"$PY" bench/alternate.py --model cuba --duration-s "$bio" \
 			--rounds "$rounds" --ms-bench "$MSB" 2>"$tmp/alt.err" |
