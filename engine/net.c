@@ -1088,10 +1088,8 @@ static int check_cond_weights(ms_net *net, const ms__proj *j,
 static int build(ms_net *net)
 {
 	double dmin = INFINITY, dmax = 0.0;
-	size_t nb;
+	size_t nb, arena = 0;
 	int rc;
-
-	size_t arena = 0;
 
 	for (size_t k = 0; k < net->n_pops; k++)
 		if ((rc = build_pop(net, net->pops[k])))

@@ -1522,32 +1522,32 @@ static int superblock_eoa(int fd, uint64_t *eoa)
 	return 0;
 }
 
-/* Trim the reserve: the file ends where its superblock says it ends. */
+/* Trim the reserve: the file ends where its superblock says it ends (read
+ * from its bytes, or by HDF5 when they are not in a form read here). */
 static void w_trim(ms__rec *r)
 {
 	char reason[128];
-	haddr_t eoa;
-	uint64_t sb_eoa;
-	hid_t f;
+	uint64_t eoa;
 
-	if (!superblock_eoa(r->fd, &sb_eoa)) {
-		if ((off_t)sb_eoa < r->reserved &&
-		    ftruncate(r->fd, (off_t)sb_eoa))
-			w_fail(r, MS_EIO, "%s: cannot trim the file: %s",
-			       r->path, errtext(errno, reason, sizeof(reason)));
-		return;
+	if (superblock_eoa(r->fd, &eoa)) {
+		haddr_t a;
+		herr_t st;
+		hid_t f = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+		if (f < 0) {
+			w_fail_h5(r, "cannot reopen after closing", NULL);
+			return;
+		}
+		st = H5Fget_eoa(f, &a);
+		if (st < 0)
+			w_fail_h5(r, "cannot read the allocated size", NULL);
+		H5Fclose(f);
+		if (st < 0)
+			return;
+		eoa = a;
 	}
-	f = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (f < 0) {
-		w_fail_h5(r, "cannot reopen after closing", NULL);
-		return;
-	}
-	if (H5Fget_eoa(f, &eoa) < 0)
-		w_fail_h5(r, "cannot read the allocated size", NULL);
-	else if ((off_t)eoa < r->reserved && ftruncate(r->fd, (off_t)eoa))
+	if ((off_t)eoa < r->reserved && ftruncate(r->fd, (off_t)eoa))
 		w_fail(r, MS_EIO, "%s: cannot trim the file: %s", r->path,
 		       errtext(errno, reason, sizeof(reason)));
-	H5Fclose(f);
 }
 
 /* Final sizes, then close every object and the file and trim the reserve;

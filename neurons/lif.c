@@ -97,16 +97,17 @@ typedef struct lifn {
 	int64_t ep;      /* epoch of the coefficients; T = ep * epoch_ms */
 } lifn;
 
+/* Values of the kernels at offset s (eval_at). */
+typedef struct traj {
+	double s, Em, E[2], g[2];
+} traj;
+
 /*
  * The factors of one time t in the epoch of t, shared by every unit of that
  * epoch touched at t: E_q, F_q, H_k and K_k above. Epochs bound t - T so
  * that no factor overflows (e^{+-40} at most); a unit is moved into the
  * epoch of each of its events (rebase), never by a check.
  */
-struct traj {
-	double s, Em, E[2], g[2];
-};
-
 typedef struct fac {
 	double t;
 	int64_t ep;
@@ -127,7 +128,6 @@ typedef struct lif {
 	double peak_s[2]; /* argmax of g_k */
 	double peak_g[2]; /* max of g_k */
 	double chord[2];  /* tau_m peak_g / peak_s: g_k's chord slope */
-	double inv3[3];   /* 1/tau_m, 1/tau_e, 1/tau_i */
 	/* Offsets s_0 = 0 < s_1 < ... < s_nt (ms) and, on [s_k, s_k+1],
 	 * e^{-s/tau_m} at both ends and the largest and smallest g_q. */
 	int nt;
@@ -143,9 +143,6 @@ typedef struct lif {
 	lifn *n;
 	double *Iext_mV; /* R times the injected current, per unit */
 } lif;
-
-/* Values of the kernels at offset s. */
-typedef struct traj traj;
 
 static inline double maxd(double a, double b)
 {
@@ -174,10 +171,10 @@ static inline double ipow(double x, int n)
  */
 static inline void scaled_exp(const lif *L, double x, double *F)
 {
-	F[0] = exp(x * L->inv3[0]);
+	F[0] = exp(x * L->inv_tau_m);
 	for (int k = 0; k < L->nsyn; k++)
 		F[k + 1] = L->pow_n[k] ? ipow(F[0], L->pow_n[k])
-		                       : exp(x * L->inv3[k + 1]);
+		                       : exp(x * L->inv_tau[k]);
 }
 
 /* The factors of time t for a unit whose coefficients are in epoch ep. */
@@ -860,6 +857,18 @@ static double lif_check(ms__pop *p, uint32_t i, double t)
 	return check_n(p, i, t, 0);
 }
 
+/* A new bound for lif_exp unit i after an input at t spent its budget (the
+ * factors of t are in L->cache[0]). */
+static __attribute__((noinline)) void rebound(ms__pop *p, uint32_t i, double t)
+{
+	lif *L = p->state;
+	lifn *n = &L->n[i];
+	double Vb = base_of(L, i), y[2];
+	double v = v_of(n, Vb, &L->cache[0], y, 2);
+
+	ms__register_check(p, i, tab_bound(L, v, Vb, y, t, &n->budget));
+}
+
 /*
  * The input of synapse s at t, into receptor r_in (nsyn 2) or as a jump of
  * V (nsyn 0), with the factors g of t (L->cache[0]: settling a unit does
@@ -876,10 +885,8 @@ deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s, const fac *g,
 	lifn *n = &L->n[i];
 	double w = j->weight[s], v, y[2], Vb;
 
-	if (chk[i] <= win) {
-		double ws = ms__queue_win_start(&p->net->q, win);
-		run_to(p, i, t, chk[i] == win ? ws : -INFINITY, ws);
-	}
+	if (chk[i] <= win)
+		lif_settle(p, i, t);
 	if (n->ep != ep)
 		rebase(L, n, ep);
 	n->tl = t;
@@ -913,15 +920,12 @@ deliver_one(ms__pop *p, double t, const ms__proj *j, uint64_t s, const fac *g,
 		return;
 	if (nsyn) {
 		n->budget -= w * L->peak_g[r_in];
-		if (n->budget >= 0.0)
-			return;
+		if (n->budget < 0.0)
+			rebound(p, i, t);
+		return;
 	}
 	Vb = base_of(L, i);
 	v = v_of(n, Vb, g, y, nsyn);
-	if (nsyn) {
-		ms__register_check(p, i, tab_bound(L, v, Vb, y, t, &n->budget));
-		return;
-	}
 	if (chk[i] != MS__NO_WINDOW &&
 	    !reaches(L, v, Vb, y, ms__queue_win_start(&p->net->q, chk[i]) - t,
 	             nsyn))
@@ -936,17 +940,6 @@ deliver_exp(ms__pop *p, double t, const ms__proj *j, uint64_t s, int r_in)
 	lif *L = p->state;
 
 	deliver_one(p, t, j, s, &L->cache[0], 2, r_in);
-}
-
-/* A new bound for lif_exp unit i after an input at t spent its budget. */
-static __attribute__((noinline)) void rebound(ms__pop *p, uint32_t i, double t)
-{
-	lif *L = p->state;
-	lifn *n = &L->n[i];
-	double Vb = base_of(L, i), y[2];
-	double v = v_of(n, Vb, &L->cache[0], y, 2);
-
-	ms__register_check(p, i, tab_bound(L, v, Vb, y, t, &n->budget));
 }
 
 /*
@@ -1203,12 +1196,10 @@ static int build(ms__pop *p, int nsyn, char *err, size_t errlen)
 	L->Vr = q[P_V_RESET];
 	L->t_ref = q[P_T_REF];
 	L->Ie_mV = L->R * q[P_I_E];
-	L->inv3[0] = L->inv_tau_m;
 	tau_min = L->tau_m;
 	for (int k = 0; k < nsyn; k++) {
 		L->tau[k] = q[P_TAU_E + k];
 		kernel_consts(L, k);
-		L->inv3[k + 1] = L->inv_tau[k];
 		tau_min = mind(tau_min, L->tau[k]);
 	}
 	if (nsyn)
