@@ -41,12 +41,14 @@
  * of the refractory period) the canonical steps have length
  * min(10 ms, 2 / rho), rho the sum of the rates (total conductance / C_m
  * and 1/tau of the nonzero conductances), halved while no degree below 40
- * meets the tolerance; each takes the lowest degree that meets it at the
- * step's end. The spike search walks these steps. V at a time t (an
- * input, a read) is the series from the last canonical point that is at
- * most two first-try lengths before t, at the lowest degree that meets
- * the tolerance at t: moving the state to an input costs one series, a
- * short one when inputs are close. Because b >= 0 the equation contracts:
+ * meets the tolerance; each takes a degree that meets it at the step's
+ * end. The spike search walks these steps. V at a time t (an input, a
+ * read) is the series from the last canonical point that is at most two
+ * first-try lengths before t, at a degree that meets the tolerance at t:
+ * moving the state to an input costs one series, a short one when inputs
+ * are close. The degree is a guess from the size of the first terms and
+ * rho s, raised until the bound holds (so sometimes one more than the
+ * lowest that would do). Because b >= 0 the equation contracts:
  * errors of earlier steps do not grow, and the error of V is at most the
  * sum of the local bounds since the last spike.
  *
@@ -140,6 +142,8 @@ static const ms_var_info lc_vars[] = {
 #define H_TINY   1e-9 /* no halving below this step (relative to t, ms) */
 #define H_GAMMA  2.0  /* canonical step: rho h <= H_GAMMA */
 #define H_DIRECT 2.0  /* V read directly up to this many steps ahead */
+#define KT_RATIO 96   /* guess_degree(): half octaves of est / tol */
+#define KT_U     64   /* and eighths of u, u < 8 */
 
 typedef struct lcn {
 	double t0, V0, ge0, gi0, th0; /* committed state */
@@ -186,6 +190,7 @@ typedef struct lc {
 	double ce[K_MAX + 1], ci[K_MAX + 1];       /* (-r)^n / n! */
 	double ace_r[K_MAX + 1], aci_r[K_MAX + 1]; /* |ce_{K_MAX-j}| */
 	double inv_Cn[K_MAX + 2];                  /* 1 / (C n) */
+	uint8_t ktab[KT_RATIO][KT_U];              /* guess_degree() */
 	int fast_e;                                /* tau_syn_e < tau_syn_i */
 	double ratio, expo; /* fast rate / slow rate, 1 / (ratio - 1) */
 	double epoch_ms, inv_epoch;
@@ -283,15 +288,65 @@ static double remainder_q(const lc *L, const double *p, int k, double ge,
 	return q;
 }
 
+/* The rate that sets the growth of the series: the total conductance
+ * over C_m plus 1/tau of each nonzero conductance. */
+static inline double rho_of(const lc *L, double ge, double gi)
+{
+	return (L->g_L + fabs(ge) + fabs(gi)) * L->inv_C +
+	       (ge != 0.0 ? L->r_e : 0.0) + (gi != 0.0 ? L->r_i : 0.0);
+}
+
+/*
+ * The degree a series tries first, a guess that only sets the speed (the
+ * remainder bound decides): the lowest k >= K_MIN with est u^{k-1} 2 /
+ * (k+1)! <= tol, where est guesses the term p_2 s^2 and u = rho s the
+ * growth per degree. Read from the table ktab by half octaves of est /
+ * tol (from the exponents, rounded up) and eighths of u; 0 outside it.
+ * With the degree known early, the terms below it run without a test
+ * each: a test that waits on the whole chain of coefficients and is
+ * mispredicted costs more than the term or two the guess may add.
+ */
+static inline int guess_degree(const lc *L, double est, double tol, double u)
+{
+	uint64_t be, bt;
+	int64_t l;
+
+	memcpy(&be, &est, sizeof(be));
+	memcpy(&bt, &tol, sizeof(bt));
+	l = (int64_t)(be >> 51) - (int64_t)(bt >> 51) + 1;
+	if (l < 0)
+		l = 0;
+	if (l >= KT_RATIO || !(u < KT_U / 8.0))
+		return 0;
+	return L->ktab[l][(int)(u * 8.0)];
+}
+
+/* p_{k+1} from p_0 .. p_k (recurrence of the file header); stores b_k
+ * into br. ce, ci: g_e (E_e - V), g_i (E_i - V). */
+__attribute__((always_inline)) static inline double
+next_coef(const lc *L, int k, double ge, double gi, double ce, double ci,
+          double b0, double *br, const double *p)
+{
+	double acc = L->ce[k] * ce + L->ci[k] * ci; /* a_k - b_k V */
+
+	br[K_MAX - k] = ge * L->ce[k] + gi * L->ci[k];
+	if (k > 1)
+		acc -= br[K_MAX - 1] * p[k - 1];
+	for (int m = 1; m < k - 1; m++)
+		acc -= br[K_MAX - k + m] * p[m];
+	return (acc - b0 * p[k]) * L->inv_Cn[k + 1];
+}
+
 /*
  * Taylor coefficients p[0..K] of V about a point of free evolution where
- * V, g_e, g_i and the current are V, ge, gi, I, for the lowest degree K
- * (K_MIN <= K < K_MAX) whose remainder bound (file header) at s >= 0 is
- * within atol + rtol |V|: s^{K+1} Q_K / ((K+1) C) times e^{beta^- s}
- * when a negative conductance can make the total conductance negative.
- * The polynomial's value at s goes into *vs (summed term by term as the
- * coefficients come). Returns K, or -1 when no degree below K_MAX is
- * enough (p then holds K_MAX + 1 coefficients, *vs their sum at s).
+ * V, g_e, g_i and the current are V, ge, gi, I. K is the guessed degree
+ * (at least K_MIN), raised until the remainder bound (file header) at
+ * s >= 0 is within atol + rtol |V|: s^{K+1} Q_K / ((K+1) C), times
+ * e^{beta^- s} when a negative conductance can make the total
+ * conductance negative. The polynomial's value at s goes into *vs
+ * (summed term by term as the coefficients come). Returns K, or -1 when
+ * no degree below K_MAX is enough (p then holds K_MAX + 1 coefficients,
+ * *vs their sum at s).
  */
 static int expand(const lc *L, double V, double ge, double gi, double I,
                   double s, double *p, double *vs)
@@ -302,27 +357,45 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 	double tol = L->atol + L->rtol * fabs(V);
 	double ce = ge * (L->E_e - V), ci = gi * (L->E_i - V);
 	double b0 = L->g_L + ge + gi;
+	double u = rho_of(L, ge, gi) * s;
 	double sk = s * s; /* s^{k+1} */
-	double sum;        /* the polynomial at s, term by term */
+	double sum;        /* the polynomial at s up to degree k */
+	int k = 1, kg;
 
 	p[0] = V;
 	p[1] = (L->g_L * (L->E_L - V) + I + ce + ci) * L->inv_C;
+	/* |p_2| s^2 <= (|a_1 - b_1 V| / C + b0 |p_1| / C) s^2 / 2 */
+	kg = guess_degree(
+	    L,
+	    0.5 * s *
+	        (fabs(p[1]) * u + fabs(L->ce[1] * ce + L->ci[1] * ci) * s *
+	                              (1.0 + u) * L->inv_C),
+	    tol, u);
+	if (kg < K_MIN)
+		kg = K_MIN;
 	sum = V + p[1] * s;
-	for (int k = 1; k < K_MAX; k++) {
-		double acc, f = L->inv_Cn[k + 1];
-
-		br[K_MAX - k] = ge * L->ce[k] + gi * L->ci[k];
-		/* a_k - b_k V, then the older terms, the newest last: the
-		 * chain from p_k to p_{k+1} is one multiplication and one
-		 * subtraction, that from p_{k-1} two of each. */
-		acc = L->ce[k] * ce + L->ci[k] * ci -
-		      dot1(br + K_MAX - k, p, k - 2);
-		if (k > 1)
-			acc -= br[K_MAX - 1] * p[k - 1];
-		p[k + 1] = acc * f - b0 * f * p[k];
-		/* The bound is at least the next term |p_{k+1}| s^{k+1}:
-		 * only when that is small can degree k do. */
-		if (k >= K_MIN && fabs(p[k + 1]) * sk <= tol) {
+	p[2] = next_coef(L, 1, ge, gi, ce, ci, b0, br, p);
+	/* Up to the guess, no tests; the first degrees unroll, each with a
+	 * sum of fixed length. */
+#pragma GCC unroll 16
+	for (int j = 2; j < 16; j++) {
+		if (j > kg)
+			break;
+		sum += p[j] * sk;
+		sk *= s;
+		p[j + 1] = next_coef(L, j, ge, gi, ce, ci, b0, br, p);
+		k = j;
+	}
+	while (k < kg) {
+		k++;
+		sum += p[k] * sk;
+		sk *= s;
+		p[k + 1] = next_coef(L, k, ge, gi, ce, ci, b0, br, p);
+	}
+	/* Degree k: the bound is at least the next term |p_{k+1}| s^{k+1},
+	 * so only when that is small can k do. */
+	for (;;) {
+		if (fabs(p[k + 1]) * sk <= tol) {
 			double q = remainder_q(L, p, k, ge, gi, ce, ci);
 			double neg = -(L->g_L + mind(ge, 0.0) + mind(gi, 0.0)) *
 			             L->inv_C;
@@ -335,16 +408,18 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 		}
 		sum += p[k + 1] * sk;
 		sk *= s;
+		if (++k >= K_MAX) {
+			*vs = sum;
+			return -1;
+		}
+		p[k + 1] = next_coef(L, k, ge, gi, ce, ci, b0, br, p);
 	}
-	*vs = sum;
-	return -1;
 }
 
 /* First try of a canonical step: rho h = H_GAMMA. */
 static double h_first(const lc *L, double ge, double gi)
 {
-	double rho = (L->g_L + fabs(ge) + fabs(gi)) * L->inv_C +
-	             (ge != 0.0 ? L->r_e : 0.0) + (gi != 0.0 ? L->r_i : 0.0);
+	double rho = rho_of(L, ge, gi);
 
 	return rho > 0.0 ? mind(H_MAX, H_GAMMA / rho) : H_MAX;
 }
@@ -805,6 +880,17 @@ static void tables(lc *L)
 	}
 	for (int k = 1; k <= K_MAX + 1; k++)
 		L->inv_Cn[k] = L->inv_C / k;
+	for (int l = 0; l < KT_RATIO; l++)
+		for (int ub = 0; ub < KT_U; ub++) {
+			/* the bucket's upper edges: est / tol, u */
+			double e = pow(2.0, 0.5 * (l + 1)), u = (ub + 1) / 8.0;
+			int k = 1;
+			while (e > 1.0 && k < K_MAX - 1) {
+				k++;
+				e *= u / (k + 1);
+			}
+			L->ktab[l][ub] = (uint8_t)(k < K_MIN ? K_MIN : k);
+		}
 	L->fast_e = L->r_e > L->r_i;
 	L->ratio = fast / slow;
 	L->expo = L->ratio > 1.0 ? 1.0 / (L->ratio - 1.0) : 0.0;
