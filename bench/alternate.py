@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Paired, alternated timing of memspike against Brian2 standalone.
 
-    alternate.py [--model cuba] [--duration-s 1] [--rounds 9] [--seed 1]
+    alternate.py [--model cuba|bench4|coba|cobahh|hh1] [--duration-s 1] [--rounds 9] [--seed 1]
                  [--ms-bench build-bench/bench/ms_bench]
 
 On a shared machine the time of one command drifts by 10-20 % within
@@ -40,7 +40,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default="cuba", choices=["cuba", "bench4"])
+    ap.add_argument("--model", default="cuba",
+                    choices=["cuba", "bench4", "coba", "cobahh", "hh1"])
     ap.add_argument("--duration-s", default="1")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--seed", default="1")

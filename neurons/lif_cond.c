@@ -456,7 +456,9 @@ static double advance(const lc *L, const lcn *n, double t)
 		double gi = decay(n->gi0, a - n->t0, L->r_i), h, v;
 		int K;
 
-		if (t - a <= H_DIRECT * h_first(L, ge, gi) &&
+		/* t - a <= H_DIRECT h_first, without the division */
+		if (t - a <= H_DIRECT * H_MAX &&
+		    (t - a) * rho_of(L, ge, gi) <= H_DIRECT * H_GAMMA &&
 		    expand(L, V, ge, gi, n->I, t - a, p, &v) >= 0)
 			return v;
 		K = canonical(L, a, V, ge, gi, n->I, &h, p, &v);
