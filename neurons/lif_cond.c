@@ -235,7 +235,7 @@ static inline double horner(const double *p, int K, double x)
 	return v;
 }
 
-/* Two doubles at once (SSE2 on x86-64): the sums below. */
+/* Two doubles at once (SSE2 on x86-64): the sum below. */
 typedef double v2d __attribute__((vector_size(16)));
 
 static inline v2d load2(const double *x)
@@ -244,21 +244,6 @@ static inline v2d load2(const double *x)
 
 	memcpy(&a, x, sizeof(a));
 	return a;
-}
-
-/* The sum over m = 1 .. n of x[m] y[m]. */
-static inline double dot1(const double *x, const double *y, int n)
-{
-	v2d acc = {0.0, 0.0};
-	double r;
-	int m = 1;
-
-	for (; m + 1 <= n; m += 2)
-		acc += load2(x + m) * load2(y + m);
-	r = acc[0] + acc[1];
-	if (m == n)
-		r += x[m] * y[m];
-	return r;
 }
 
 /*
@@ -364,7 +349,9 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 
 	p[0] = V;
 	p[1] = (L->g_L * (L->E_L - V) + I + ce + ci) * L->inv_C;
-	/* |p_2| s^2 <= (|a_1 - b_1 V| / C + b0 |p_1| / C) s^2 / 2 */
+	/* |p_2| s^2 <= (|a_1 - b_1 V| + b0 |p_1|) s^2 / (2 C); the first
+	 * part, the conductances' decay, also feeds the later degrees, so
+	 * it is weighted by 1 + u (a guess, fitted on COBA's series). */
 	kg = guess_degree(
 	    L,
 	    0.5 * s *
