@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Paired, alternated timing of memspike against Brian2 standalone.
 
-    alternate.py [--model cuba|bench4|coba|cobahh|hh1] [--duration-s 1] [--rounds 9] [--seed 1]
+    alternate.py [--model cuba|bench4|coba|cobahh|hh1] [--duration-s 1]
+                 [--rounds 9] [--seed 1]
                  [--ms-bench build-bench/bench/ms_bench]
 
 On a shared machine the time of one command drifts by 10-20 % within
