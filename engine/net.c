@@ -1063,15 +1063,12 @@ static int build_recording(ms_net *net)
 static int check_cond_weights(ms_net *net, const ms__proj *j,
                               const ms__pop *pre, const ms__pop *post)
 {
-	double lim = -1.0;
+	int q = ms__param_index(post->model, "C_m");
+	double lim;
 
-	if (post->model->weight_dim != MS_DIM_CONDUCTANCE)
+	if (post->model->weight_dim != MS_DIM_CONDUCTANCE || q < 0)
 		return MS_OK;
-	for (size_t q = 0; q < post->model->n_params; q++)
-		if (!strcmp(post->model->params[q].name, "C_m"))
-			lim = MS_COND_WEIGHT_MAX_PER_PF * post->param[q];
-	if (!(lim >= 0.0))
-		return MS_OK;
+	lim = MS_COND_WEIGHT_MAX_PER_PF * post->param[q];
 	for (size_t s = 0; s < j->n; s++)
 		if (!(fabs(j->weight[s]) <= lim))
 			return ms__err(
