@@ -142,8 +142,9 @@ static const ms_var_info lc_vars[] = {
 #define H_TINY   1e-9 /* no halving below this step (relative to t, ms) */
 #define H_GAMMA  2.0  /* canonical step: rho h <= H_GAMMA */
 #define H_DIRECT 2.0  /* V read directly up to this many steps ahead */
-#define KT_RATIO 96   /* guess_degree(): half octaves of est / tol */
-#define KT_U     64   /* and eighths of u, u < 8 */
+#define KT_RATIO 96   /* guess_degree(): half octaves of est / tol, */
+#define KT_PER_U 8    /* buckets of u per unit, */
+#define KT_U     64   /* buckets of u (u < KT_U / KT_PER_U) */
 
 typedef struct lcn {
 	double t0, V0, ge0, gi0, th0; /* committed state */
@@ -286,7 +287,8 @@ static inline double rho_of(const lc *L, double ge, double gi)
  * remainder bound decides): the lowest k >= K_MIN with est u^{k-1} 2 /
  * (k+1)! <= tol, where est guesses the term p_2 s^2 and u = rho s the
  * growth per degree. Read from the table ktab by half octaves of est /
- * tol (from the exponents, rounded up) and eighths of u; 0 outside it.
+ * tol (from the exponents, rounded up) and eighths of u (KT_PER_U); 0
+ * outside it.
  * With the degree known early, the terms below it run without a test
  * each: a test that waits on the whole chain of coefficients and is
  * mispredicted costs more than the term or two the guess may add.
@@ -301,9 +303,9 @@ static inline int guess_degree(const lc *L, double est, double tol, double u)
 	l = (int64_t)(be >> 51) - (int64_t)(bt >> 51) + 1;
 	if (l < 0)
 		l = 0;
-	if (l >= KT_RATIO || !(u < KT_U / 8.0))
+	if (l >= KT_RATIO || !(u < (double)KT_U / KT_PER_U))
 		return 0;
-	return L->ktab[l][(int)(u * 8.0)];
+	return L->ktab[l][(int)(u * KT_PER_U)];
 }
 
 /* p_{k+1} from p_0 .. p_k (recurrence of the file header); stores b_k
@@ -324,7 +326,8 @@ next_coef(const lc *L, int k, double ge, double gi, double ce, double ci,
 
 /*
  * Taylor coefficients p[0..K] of V about a point of free evolution where
- * V, g_e, g_i and the current are V, ge, gi, I. K is the guessed degree
+ * V, g_e, g_i and the current are V, ge, gi, I (rho: rho_of(ge, gi),
+ * which the caller has at hand). K is the guessed degree
  * (at least K_MIN), raised until the remainder bound (file header) at
  * s >= 0 is within atol + rtol |V|: s^{K+1} Q_K / ((K+1) C), times
  * e^{beta^- s} when a negative conductance can make the total
@@ -334,7 +337,7 @@ next_coef(const lc *L, int k, double ge, double gi, double ce, double ci,
  * *vs their sum at s).
  */
 static int expand(const lc *L, double V, double ge, double gi, double I,
-                  double s, double *p, double *vs)
+                  double rho, double s, double *p, double *vs)
 {
 	/* b_j stored backwards from the end, so that the sums over b_{k-m}
 	 * p_m run forwards in m. */
@@ -342,7 +345,7 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 	double tol = L->atol + L->rtol * fabs(V);
 	double ce = ge * (L->E_e - V), ci = gi * (L->E_i - V);
 	double b0 = L->g_L + ge + gi;
-	double u = rho_of(L, ge, gi) * s;
+	double u = rho * s;
 	double sk = s * s; /* s^{k+1} */
 	double sum;        /* the polynomial at s up to degree k */
 	int k = 1, kg;
@@ -362,8 +365,8 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 		kg = K_MIN;
 	sum = V + p[1] * s;
 	p[2] = next_coef(L, 1, ge, gi, ce, ci, b0, br, p);
-	/* Up to the guess, no tests; the first degrees unroll, each with a
-	 * sum of fixed length. */
+	/* Up to the guess (or degree 15), no tests; these degrees unroll,
+	 * each with a sum of fixed length. */
 #pragma GCC unroll 16
 	for (int j = 2; j < 16; j++) {
 		if (j > kg)
@@ -373,16 +376,10 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 		p[j + 1] = next_coef(L, j, ge, gi, ce, ci, b0, br, p);
 		k = j;
 	}
-	while (k < kg) {
-		k++;
-		sum += p[k] * sk;
-		sk *= s;
-		p[k + 1] = next_coef(L, k, ge, gi, ce, ci, b0, br, p);
-	}
-	/* Degree k: the bound is at least the next term |p_{k+1}| s^{k+1},
-	 * so only when that is small can k do. */
+	/* Degree k from the guess on: the bound is at least the next term
+	 * |p_{k+1}| s^{k+1}, so only when that is small can k do. */
 	for (;;) {
-		if (fabs(p[k + 1]) * sk <= tol) {
+		if (k >= kg && fabs(p[k + 1]) * sk <= tol) {
 			double q = remainder_q(L, p, k, ge, gi, ce, ci);
 			double neg = -(L->g_L + mind(ge, 0.0) + mind(gi, 0.0)) *
 			             L->inv_C;
@@ -403,12 +400,16 @@ static int expand(const lc *L, double V, double ge, double gi, double I,
 	}
 }
 
-/* First try of a canonical step: rho h = H_GAMMA. */
-static double h_first(const lc *L, double ge, double gi)
+/* First try of a canonical step: rho h = H_GAMMA (rho: rho_of). */
+static double h_first(double rho)
 {
-	double rho = rho_of(L, ge, gi);
-
 	return rho > 0.0 ? mind(H_MAX, H_GAMMA / rho) : H_MAX;
+}
+
+/* d <= H_DIRECT h_first(rho), without the division. */
+static inline int direct_reach(double rho, double d)
+{
+	return d <= H_DIRECT * H_MAX && d * rho <= H_DIRECT * H_GAMMA;
 }
 
 /* The canonical step from a point a of free evolution: its length into
@@ -418,10 +419,11 @@ static double h_first(const lc *L, double ge, double gi)
 static int canonical(const lc *L, double a, double V, double ge, double gi,
                      double I, double *h, double *p, double *vend)
 {
+	double rho = rho_of(L, ge, gi);
 	int K;
 
-	*h = h_first(L, ge, gi);
-	while ((K = expand(L, V, ge, gi, I, *h, p, vend)) < 0) {
+	*h = h_first(rho);
+	while ((K = expand(L, V, ge, gi, I, rho, *h, p, vend)) < 0) {
 		if (*h < H_TINY * maxd(1.0, fabs(a)))
 			return K_MAX;
 		*h *= 0.5;
@@ -441,12 +443,11 @@ static double advance(const lc *L, const lcn *n, double t)
 	for (;;) {
 		double ge = decay(n->ge0, a - n->t0, L->r_e);
 		double gi = decay(n->gi0, a - n->t0, L->r_i), h, v;
+		double rho = rho_of(L, ge, gi);
 		int K;
 
-		/* t - a <= H_DIRECT h_first, without the division */
-		if (t - a <= H_DIRECT * H_MAX &&
-		    (t - a) * rho_of(L, ge, gi) <= H_DIRECT * H_GAMMA &&
-		    expand(L, V, ge, gi, n->I, t - a, p, &v) >= 0)
+		if (direct_reach(rho, t - a) &&
+		    expand(L, V, ge, gi, n->I, rho, t - a, p, &v) >= 0)
 			return v;
 		K = canonical(L, a, V, ge, gi, n->I, &h, p, &v);
 		if (a + h >= t)
@@ -872,7 +873,8 @@ static void tables(lc *L)
 	for (int l = 0; l < KT_RATIO; l++)
 		for (int ub = 0; ub < KT_U; ub++) {
 			/* the bucket's upper edges: est / tol, u */
-			double e = pow(2.0, 0.5 * (l + 1)), u = (ub + 1) / 8.0;
+			double e = pow(2.0, 0.5 * (l + 1));
+			double u = (double)(ub + 1) / KT_PER_U;
 			int k = 1;
 			while (e > 1.0 && k < K_MAX - 1) {
 				k++;
